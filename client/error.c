@@ -1,0 +1,65 @@
+/*
+ * error.c - irbus_strerror: one sentence per error code. The same table is
+ * in schema/protocol.md ("Error codes"); a test checks every code has text.
+ */
+#include "irbus.h"
+
+#include <stddef.h>
+
+struct err_text {
+    int code;
+    const char *text;
+};
+
+static const struct err_text err_table[] = {
+    {IRBUS_OK, "success"},
+    {IRBUS_ETRUNCATED, "frame truncated: it ends inside a value"},
+    {IRBUS_EMSGPACK, "invalid msgpack byte in frame"},
+    {IRBUS_ETRAILING, "trailing bytes after the frame's value"},
+    {IRBUS_ETOOBIG, "frame larger than the frame size limit"},
+    {IRBUS_ECOUNT, "map or array count exceeds its limit or the bytes left"},
+    {IRBUS_EDEPTH, "nesting deeper than the limit"},
+    {IRBUS_ETYPE, "field or key has the wrong type"},
+    {IRBUS_EDUPFIELD, "field appears twice"},
+    {IRBUS_EMISSING, "required field missing"},
+    {IRBUS_EUNKNOWNFIELD, "field not defined for this message type"},
+    {IRBUS_EUTF8, "string is not valid UTF-8"},
+    {IRBUS_EFORMAT, "id, channel or kind does not match its format"},
+    {IRBUS_ELENGTH, "string or binary value has a length out of bounds"},
+    {IRBUS_EVERSION, "unsupported protocol version"},
+    {IRBUS_EMSGTYPE, "unknown message type or envelope kind"},
+    {IRBUS_EVALUE, "value outside its range or enumeration"},
+    {IRBUS_EBADSIG, "signature does not verify"},
+    {IRBUS_ESENDER, "envelope sender is not the authenticated participant"},
+    {IRBUS_EREPLAY, "sequence number not above the last one accepted (replay)"},
+    {IRBUS_ECLOCK, "timestamp outside the acceptance window (check the clock)"},
+    {IRBUS_EUNKNOWNKEY, "key not in the roster"},
+    {IRBUS_EREVOKED, "key revoked"},
+    {IRBUS_EDENIED, "denied by policy"},
+    {IRBUS_ENOTFOUND, "not found"},
+    {IRBUS_EEXIST, "already exists"},
+    {IRBUS_ESTATE, "request not allowed in the current state"},
+    {IRBUS_ELIMIT, "per-connection limit reached"},
+    {IRBUS_ESTORAGEFULL, "storage full: nothing was stored"},
+    {IRBUS_EINTERNAL, "internal broker error: nothing was stored"},
+    {IRBUS_ECORRUPT, "stored history does not verify"},
+    {IRBUS_EINVAL, "invalid argument"},
+    {IRBUS_ENOMEM, "out of memory"},
+    {IRBUS_EIO, "input/output error"},
+    {IRBUS_EKEYFILE, "key file malformed"},
+    {IRBUS_EKEYPERM, "key file permissions too open, or not a regular file"},
+    {IRBUS_ETIMEOUT, "timed out"},
+    {IRBUS_ECRYPTO, "crypto library failed to initialise"},
+};
+
+const char *
+irbus_strerror(int err) {
+    int code = err > 0 ? -err : err;
+
+    for (size_t i = 0; i < sizeof err_table / sizeof err_table[0]; i++) {
+        if (err_table[i].code == code) {
+            return err_table[i].text;
+        }
+    }
+    return "unknown error";
+}
