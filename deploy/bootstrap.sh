@@ -14,6 +14,7 @@ libsodium-dev
 liblmdb-dev
 lmdb-utils
 libmsgpack-dev
+libjansson-dev
 clang
 libclang-rt-14-dev
 "

@@ -211,6 +211,262 @@ IRBUS_EXPORT void irbus_fingerprint(const uint8_t pk[IRBUS_PUBLIC_KEY_BYTES],
 /** Destroy a key, wiping its secret. Accepts NULL; sets *keyp to NULL. */
 IRBUS_EXPORT void irbus_key_destroy(irbus_key **keyp);
 
+/* ------------------------------------------------------------------------
+ * Connecting to a broker
+ *
+ * A client is one DEALER connection to irbusd over CURVE, authenticated
+ * with the caller's identity key. Every request waits for its answer (with
+ * the client's timeout); deliveries that arrive meanwhile are queued inside
+ * the client, never dropped: their number is bounded by the credit the
+ * client has granted.
+ *
+ * Every receipt is verified against the broker's public key and every
+ * delivered or historical message against its sender's signature before
+ * the caller sees it; one that does not verify is reported as
+ * IRBUS_EBADSIG and not returned.
+ *
+ * Sequence numbers: the client numbers its signed submissions
+ * max(last + 1, wall clock in microseconds), so numbers keep increasing
+ * across restarts of the program without any state on disk, as long as the
+ * clock does not step back by more than the time between two runs.
+ * ------------------------------------------------------------------------ */
+
+/** A connection to one broker. Owned by the caller of irbus_client_new. */
+typedef struct irbus_client irbus_client;
+
+/** The longest id (incident, organisation, participant), in bytes. */
+#define IRBUS_ID_MAX 64
+
+/**
+ * A receipt: the broker's signed statement that it stored a submission as
+ * record `seq` of log `incident` ("_system" for roster commands) at broker
+ * time `btime` (ms since the epoch, UTC), with chain hash `hash`. Keep it:
+ * it proves what was accepted when, and pins all history before it.
+ */
+struct irbus_receipt {
+    char incident[IRBUS_ID_MAX + 1];
+    uint64_t seq;
+    uint8_t hash[32];
+    uint64_t btime;
+    uint8_t sig[64];
+};
+
+/**
+ * A message read from an incident (delivered live or from history),
+ * verified. Owned by the caller; free with irbus_message_destroy. Strings
+ * are NUL-terminated; payload is not.
+ */
+typedef struct irbus_message {
+    uint64_t sub; /**< subscription that delivered it; 0 for history */
+    char incident[IRBUS_ID_MAX + 1];
+    uint64_t seq;     /**< the record's sequence in the incident's log */
+    uint64_t btime;   /**< broker time it was stored, ms since the epoch */
+    char kind[32];    /**< envelope kind, e.g. "msg", "party.add" */
+    char channel[16]; /**< "" for incident commands */
+    char tlp[16];     /**< "" for incident commands */
+    char pap[8];      /**< "" when absent */
+    size_t nto;
+    char to[64][IRBUS_ID_MAX + 1];
+    uint8_t sender[32];  /**< the signer's Ed25519 public key */
+    uint64_t sender_seq; /**< the sender's own sequence number */
+    uint64_t ts;         /**< the sender's clock, ms since the epoch */
+    char ctype[65];      /**< content type, "" when absent */
+    uint8_t *payload;
+    size_t payload_len;
+    uint8_t *env; /**< the exact signed envelope bytes */
+    size_t env_len;
+    uint8_t sig[64]; /**< the sender's signature over env */
+} irbus_message;
+
+/** Free a message. Accepts NULL; sets *mp to NULL. */
+IRBUS_EXPORT void irbus_message_destroy(irbus_message **mp);
+
+/**
+ * Connect to a broker.
+ *
+ * @param key        the caller's identity; borrowed, must outlive the client.
+ * @param endpoint   a ZeroMQ endpoint, e.g. "tcp://127.0.0.1:7400".
+ * @param broker_pk  the broker's Ed25519 public key (its ".pub" file).
+ * @param[out] cp    the client; the caller owns it (irbus_client_destroy).
+ * @return 0, IRBUS_EINVAL, IRBUS_ENOMEM, IRBUS_EIO (ZeroMQ refused the
+ *         endpoint or options; errno set). Connecting is asynchronous: an
+ *         unreachable broker or a refused key shows as IRBUS_ETIMEOUT on the
+ *         first request.
+ */
+IRBUS_EXPORT IRBUS_NODISCARD int irbus_client_new(const irbus_key *key, const char *endpoint,
+                                                  const uint8_t broker_pk[IRBUS_PUBLIC_KEY_BYTES],
+                                                  irbus_client **cp);
+
+/** Close the connection and free the client. Accepts NULL; sets *cp to NULL. */
+IRBUS_EXPORT void irbus_client_destroy(irbus_client **cp);
+
+/** Set how long a request waits for its answer, in ms (default 5000). */
+IRBUS_EXPORT void irbus_client_set_timeout(irbus_client *c, int timeout_ms);
+
+/**
+ * A file descriptor that becomes readable when the client may have input
+ * (ZeroMQ's ZMQ_FD: edge-triggered; after it fires, call irbus_receive with
+ * timeout 0 until it returns IRBUS_ETIMEOUT).
+ *
+ * @return 0 or IRBUS_EIO.
+ */
+IRBUS_EXPORT IRBUS_NODISCARD int irbus_client_fd(irbus_client *c, int *fd);
+
+/** What to publish. Strings are NUL-terminated; `to` may be NULL when nto is 0. */
+struct irbus_publish {
+    const char *incident;
+    const char *channel;   /**< status, coordination, findings, notifications, internal */
+    const char *tlp;       /**< CLEAR, GREEN, AMBER, AMBER+STRICT, RED */
+    const char *pap;       /**< NULL, or CLEAR, GREEN, AMBER, RED */
+    const char *kind;      /**< NULL for "msg", or a stage kind such as "nis2.early_warning" */
+    const char *const *to; /**< organisations (AMBER, AMBER+STRICT) or participants (RED) */
+    size_t nto;
+    const char *ctype; /**< content type, e.g. "text/plain" */
+    const void *payload;
+    size_t payload_len;
+};
+
+/**
+ * Sign and publish a message; wait for its receipt and verify it.
+ *
+ * @param[out] r  the verified receipt (may be NULL if not wanted).
+ * @return 0; IRBUS_EINVAL (a field the broker would refuse: bad id, unknown
+ *         channel or label, payload over the limit); IRBUS_ETIMEOUT; IRBUS_EBADSIG
+ *         (the receipt does not verify); or the broker's error as its
+ *         negative code (IRBUS_EDENIED, IRBUS_ENOTFOUND, IRBUS_EREPLAY,
+ *         IRBUS_ECLOCK, IRBUS_ESTORAGEFULL, ...); the broker's message is
+ *         available from irbus_client_last_error.
+ */
+IRBUS_EXPORT IRBUS_NODISCARD int irbus_publish(irbus_client *c, const struct irbus_publish *p,
+                                               struct irbus_receipt *r);
+
+/**
+ * The broker's text for the last error answer this client received (empty
+ * if none). Valid until the next call on the client.
+ */
+IRBUS_EXPORT const char *irbus_client_last_error(const irbus_client *c);
+
+/** Subscribe `from`: only messages stored after the subscription. */
+#define IRBUS_FROM_NEW 0
+/** Subscribe `from`: the whole history, then live. */
+#define IRBUS_FROM_START 1
+
+/**
+ * Subscribe to channels of an incident: history from `from` (a sequence
+ * number, IRBUS_FROM_START or IRBUS_FROM_NEW), then live delivery without a
+ * gap or a duplicate. The client grants the broker `window` deliveries of
+ * credit (1..65536) and tops it up as irbus_receive hands messages out.
+ *
+ * @param channels  comma-separated channel names, e.g. "status,findings".
+ * @param[out] sub  the subscription number (may be NULL).
+ * @return 0, IRBUS_EINVAL, IRBUS_ETIMEOUT, or the broker's error
+ *         (IRBUS_ENOTFOUND, IRBUS_EDENIED, IRBUS_ELIMIT, ...).
+ */
+IRBUS_EXPORT IRBUS_NODISCARD int irbus_subscribe(irbus_client *c, const char *incident,
+                                                 const char *channels, uint64_t from,
+                                                 uint32_t window, uint64_t *sub);
+
+/**
+ * Wait up to timeout_ms (0: do not wait, -1: forever) for the next delivered
+ * message of any subscription.
+ *
+ * @param[out] mp  the message; the caller owns it.
+ * @return 0, IRBUS_ETIMEOUT, IRBUS_EBADSIG (a delivery that does not verify;
+ *         it is dropped and the next call continues), IRBUS_ENOMEM, IRBUS_EIO.
+ */
+IRBUS_EXPORT IRBUS_NODISCARD int irbus_receive(irbus_client *c, int timeout_ms, irbus_message **mp);
+
+/**
+ * Record at the broker that this participant has processed the incident up
+ * to and including `seq` (the read receipt). Waits for the answer.
+ *
+ * @return 0, IRBUS_EINVAL, IRBUS_ETIMEOUT, or the broker's error.
+ */
+IRBUS_EXPORT IRBUS_NODISCARD int irbus_ack(irbus_client *c, const char *incident, uint64_t seq);
+
+/**
+ * Read stored messages of an incident: those the caller may see among
+ * sequences from..until (until 0: up to the latest), at most `limit`
+ * (1..256).
+ *
+ * @param[out] msgs   array of *n messages; free each with
+ *                    irbus_message_destroy and the array with free().
+ * @param[out] next   the sequence to ask for next.
+ * @return 0, IRBUS_EINVAL, IRBUS_ETIMEOUT, IRBUS_EBADSIG, IRBUS_ENOMEM, or the
+ *         broker's error.
+ */
+IRBUS_EXPORT IRBUS_NODISCARD int irbus_history(irbus_client *c, const char *incident,
+                                               const char *channels, uint64_t from, uint64_t until,
+                                               uint32_t limit, irbus_message ***msgs, size_t *n,
+                                               uint64_t *next);
+
+/**
+ * Verify a receipt with the broker's public key.
+ * @return 0 or IRBUS_EBADSIG.
+ */
+IRBUS_EXPORT IRBUS_NODISCARD int
+irbus_receipt_verify(const struct irbus_receipt *r,
+                     const uint8_t broker_pk[IRBUS_PUBLIC_KEY_BYTES]);
+
+/* ------------------------------------------------------------------------
+ * Roster commands (operators only: the key must be an admin key of the
+ * broker's configuration). Each is signed, recorded in the broker's system
+ * log, and answered with a receipt for log "_system". Errors as for
+ * irbus_publish, plus IRBUS_EEXIST and IRBUS_ENOTFOUND.
+ * ------------------------------------------------------------------------ */
+
+/** Add an organisation; kind is entity, ir_provider, csirt or regulator. */
+IRBUS_EXPORT IRBUS_NODISCARD int irbus_admin_org_add(irbus_client *c, const char *org,
+                                                     const char *kind, const char *name,
+                                                     struct irbus_receipt *r);
+/** Add a participant to an organisation. max_pap: NULL (no limit) or a PAP label. */
+IRBUS_EXPORT IRBUS_NODISCARD int
+irbus_admin_participant_add(irbus_client *c, const char *participant, const char *org,
+                            const uint8_t pk[IRBUS_PUBLIC_KEY_BYTES], int automated,
+                            const char *max_pap, struct irbus_receipt *r);
+/** Revoke a participant: its key is refused at once, open connections included. */
+IRBUS_EXPORT IRBUS_NODISCARD int
+irbus_admin_participant_revoke(irbus_client *c, const char *participant, struct irbus_receipt *r);
+/** Replace a participant's key; the old key is refused from then on. */
+IRBUS_EXPORT IRBUS_NODISCARD int
+irbus_admin_participant_rotate(irbus_client *c, const char *participant,
+                               const uint8_t pk[IRBUS_PUBLIC_KEY_BYTES], struct irbus_receipt *r);
+
+/* ------------------------------------------------------------------------
+ * Incident commands. Each is signed and recorded in the incident's own log;
+ * answered with a receipt. Errors as for irbus_publish, plus IRBUS_EEXIST,
+ * IRBUS_ENOTFOUND, IRBUS_ESTATE.
+ * ------------------------------------------------------------------------ */
+
+/** Open an incident; the caller becomes its coordinator. regime: nis2,
+ * nis2-tsp, dora, ccv or none. */
+IRBUS_EXPORT IRBUS_NODISCARD int irbus_incident_open(irbus_client *c, const char *incident,
+                                                     const char *title, const char *regime,
+                                                     struct irbus_receipt *r);
+/** Add a party organisation with its role (affected, ir_provider, csirt,
+ * regulator) and its SPOC (NULL: none yet). Coordinators only. */
+IRBUS_EXPORT IRBUS_NODISCARD int irbus_incident_party_add(irbus_client *c, const char *incident,
+                                                          const char *org, const char *role,
+                                                          const char *spoc,
+                                                          struct irbus_receipt *r);
+/** Remove a party organisation. Coordinators only. */
+IRBUS_EXPORT IRBUS_NODISCARD int irbus_incident_party_remove(irbus_client *c, const char *incident,
+                                                             const char *org,
+                                                             struct irbus_receipt *r);
+/** Hand an organisation's SPOC role to another of its participants. The
+ * current SPOC or a coordinator. */
+IRBUS_EXPORT IRBUS_NODISCARD int irbus_incident_spoc_handover(irbus_client *c, const char *incident,
+                                                              const char *org, const char *spoc,
+                                                              struct irbus_receipt *r);
+/** Add a coordinator. Coordinators only. */
+IRBUS_EXPORT IRBUS_NODISCARD int irbus_incident_coord_add(irbus_client *c, const char *incident,
+                                                          const char *participant,
+                                                          struct irbus_receipt *r);
+/** Change the lifecycle state: open, contained, recovered, closed. Coordinators only. */
+IRBUS_EXPORT IRBUS_NODISCARD int irbus_incident_state_set(irbus_client *c, const char *incident,
+                                                          const char *state,
+                                                          struct irbus_receipt *r);
+
 #ifdef __cplusplus
 }
 #endif

@@ -17,9 +17,17 @@
  *   66  cannot open or read an input file (IRBUS_EIO while reading)
  *   73  cannot create an output file, or it already exists
  *       (IRBUS_EIO while writing, errno EEXIST included)
+ *   65  also: a signature or receipt does not verify (IRBUS_EBADSIG), the
+ *       broker refused the submission as a replay, for its clock or its
+ *       sender (IRBUS_EREPLAY, IRBUS_ECLOCK, IRBUS_ESENDER), or a frame
+ *       could not be decoded (IRBUS_E 1xx)
+ *   69  the broker did not answer in time (IRBUS_ETIMEOUT)
+ *   75  the broker's store is full; try again later (IRBUS_ESTORAGEFULL)
  *   77  permission problem: a secret key file is accessible by group or
  *       others, owned by someone else, a symlink or not a regular file
- *       (IRBUS_EKEYPERM)
+ *       (IRBUS_EKEYPERM); or the broker refused the key or the request
+ *       (IRBUS_EDENIED, IRBUS_EUNKNOWNKEY, IRBUS_EREVOKED)
+ *   78  a client configuration file is malformed
  *
  * Adding a verb: write `int cmd_<verb>(int argc, char **argv)` (argv[0] is
  * the verb; `--help` prints its usage to stdout and returns 0), declare it
@@ -46,6 +54,12 @@ static int cmd_help(int argc, char **argv);
 static const struct verb verbs[] = {
     {"keygen", cmd_keygen, "create an identity key pair: PATH (secret) and PATH.pub"},
     {"key", cmd_key, "inspect key files: key show PATH"},
+    {"pub", cmd_pub, "sign and publish a message to an incident channel"},
+    {"sub", cmd_sub, "subscribe to incident channels and print messages"},
+    {"history", cmd_history, "print stored messages of an incident"},
+    {"ack", cmd_ack, "record that you have read an incident up to a sequence"},
+    {"incident", cmd_incident, "incident commands: open, party-add, spoc, state, ..."},
+    {"admin", cmd_admin, "roster commands (operators): org-add, participant-add, ..."},
     {"help", cmd_help, "show this help, or a verb's help: help VERB"},
 };
 
@@ -69,13 +83,15 @@ print_usage(FILE *f) {
                "\n"
                "Verbs:\n");
     for (size_t i = 0; i < NVERBS; i++) {
-        fprintf(f, "  %-8s %s\n", verbs[i].name, verbs[i].help);
+        fprintf(f, "  %-9s %s\n", verbs[i].name, verbs[i].help);
     }
     fprintf(f, "\n"
                "Run 'irbus VERB --help' for a verb's arguments.\n"
-               "Exit status: 0 success, 64 usage error, 65 bad input data,\n"
-               "66 cannot open input, 73 cannot create output, 77 permission\n"
-               "problem, 1 any other failure. See irbus(1).\n");
+               "Exit status: 0 success, 64 usage error, 65 bad input data or a\n"
+               "signature that does not verify, 66 cannot open input, 69 broker\n"
+               "unavailable (timeout), 73 cannot create output, 75 broker storage\n"
+               "full (try later), 77 permission problem or refused by the broker,\n"
+               "78 bad configuration file, 1 any other failure. See irbus(1).\n");
 }
 
 static int
@@ -117,7 +133,43 @@ cli_usage_error(const char *verb, const char *message) {
 }
 
 int
-cli_fail(int err, enum cli_io io, const char *what, const char *hint) {
+cli_status(int err, enum cli_io io, int saved_errno) {
+    switch (err) {
+    case IRBUS_OK:
+        return CLI_EX_OK;
+    case IRBUS_EINVAL:
+        return CLI_EX_USAGE;
+    case IRBUS_EKEYFILE:
+    case IRBUS_EBADSIG:
+    case IRBUS_ESENDER:
+    case IRBUS_EREPLAY:
+    case IRBUS_ECLOCK:
+    case IRBUS_ECORRUPT:
+        return CLI_EX_DATAERR;
+    case IRBUS_EKEYPERM:
+    case IRBUS_EDENIED:
+    case IRBUS_EUNKNOWNKEY:
+    case IRBUS_EREVOKED:
+        return CLI_EX_NOPERM;
+    case IRBUS_EEXIST:
+        return CLI_EX_CANTCREAT;
+    case IRBUS_ETIMEOUT:
+        return CLI_EX_UNAVAILABLE;
+    case IRBUS_ESTORAGEFULL:
+        return CLI_EX_TEMPFAIL;
+    case IRBUS_EIO:
+        return io == CLI_WRITING || saved_errno == EEXIST ? CLI_EX_CANTCREAT : CLI_EX_NOINPUT;
+    default:
+        /* 1xx: a frame that could not be decoded. */
+        if (err <= IRBUS_ETRUNCATED && err >= IRBUS_EVALUE) {
+            return CLI_EX_DATAERR;
+        }
+        return CLI_EX_FAIL;
+    }
+}
+
+int
+cli_fail_detail(int err, enum cli_io io, const char *what, const char *detail, const char *hint) {
     int saved = errno;
     int status;
 
@@ -126,37 +178,21 @@ cli_fail(int err, enum cli_io io, const char *what, const char *hint) {
     } else {
         fprintf(stderr, "irbus: %s: %s", what, irbus_strerror(err));
     }
+    if (detail != NULL && detail[0] != '\0') {
+        fprintf(stderr, ": %s", detail);
+    }
     if (hint != NULL) {
         fprintf(stderr, " — %s", hint);
     }
     fputc('\n', stderr);
-
-    switch (err) {
-    case IRBUS_EINVAL:
-        status = CLI_EX_USAGE;
-        break;
-    case IRBUS_EKEYFILE:
-        status = CLI_EX_DATAERR;
-        break;
-    case IRBUS_EKEYPERM:
-        status = CLI_EX_NOPERM;
-        break;
-    case IRBUS_EEXIST:
-        status = CLI_EX_CANTCREAT;
-        break;
-    case IRBUS_EIO:
-        if (io == CLI_WRITING || saved == EEXIST) {
-            status = CLI_EX_CANTCREAT;
-        } else {
-            status = CLI_EX_NOINPUT;
-        }
-        break;
-    default:
-        status = CLI_EX_FAIL;
-        break;
-    }
+    status = cli_status(err, io, saved);
     errno = saved;
     return status;
+}
+
+int
+cli_fail(int err, enum cli_io io, const char *what, const char *hint) {
+    return cli_fail_detail(err, io, what, NULL, hint);
 }
 
 int

@@ -1,0 +1,1177 @@
+/*
+ * client.c - the connection to a broker: every irbus_* function from
+ * "Connecting to a broker" in irbus.h to its end.
+ *
+ * Owns one DEALER socket (CURVE client, keys derived from the caller's
+ * identity), the per-client buffers every frame is encoded into, the queue
+ * of deliveries that arrived while a request waited for its answer, and the
+ * credit book-keeping of each subscription. Every frame goes through the
+ * codec in wire.c; every receipt, delivery and history record is verified
+ * here before the caller sees it.
+ *
+ * Never: prints, exits or aborts; keeps the CURVE secret outside
+ * sodium_malloc'd memory; hands the caller bytes that did not verify.
+ *
+ * A request is: sign (if it carries an envelope), encode, send, then read
+ * frames until the one answering this request's id arrives or the timeout
+ * passes. Frames met on the way are sorted: deliveries and notices are
+ * queued for irbus_receive, answers to other ids (stale answers, the `ok`
+ * of a credit grant) and undecodable frames are dropped.
+ */
+#include "keys.h"
+#include "sign.h"
+#include "wire.h"
+
+#include <irbus.h>
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zmq.h>
+
+#define DEFAULT_TIMEOUT_MS 5000
+
+/* A frame waiting for irbus_receive: a copy of its bytes. Owned by the
+ * client's queue until irbus_receive takes it. */
+struct queued {
+    struct queued *next;
+    size_t len;
+    uint8_t bytes[];
+};
+
+/* Credit book-keeping of one subscription. */
+struct sub_state {
+    uint64_t sub;
+    uint32_t window;   /* credit granted at subscribe */
+    uint32_t consumed; /* deliveries handed out since the last grant */
+};
+
+/* Owned by the caller of irbus_client_new. */
+struct irbus_client {
+    const irbus_key *key; /* borrowed; outlives the client */
+    uint8_t broker_pk[IRBUS_PUBLIC_KEY_BYTES];
+    void *ctx;
+    void *sock;
+    int timeout_ms;
+    uint64_t next_id;    /* request ids: 1, 2, 3 ... */
+    uint64_t last_seq;   /* last envelope sequence signed */
+    uint8_t *out;        /* IRB_MAX_FRAME: the frame being sent */
+    uint8_t *env;        /* IRB_MAX_ENV: the envelope being signed */
+    struct irb_frame *f; /* decoded frame; borrows from `in` or a queued copy */
+    struct irb_env *e;   /* decoded envelope; same */
+    zmq_msg_t in;        /* the last frame read from the socket */
+    int in_open;
+    struct queued *qhead, *qtail;
+    struct sub_state subs[IRB_MAX_SUBS];
+    size_t nsubs;
+    char last_error[IRB_MAX_ERRMSG + 1];
+};
+
+/* Names of the enums whose lookups wire.c keeps private; the order is that
+ * of the enums in wire.h, and the decode-after-encode check in
+ * signed_request catches any drift. */
+static const char *const org_kind_names[] = {"entity", "ir_provider", "csirt", "regulator"};
+static const char *const role_names[] = {"affected", "ir_provider", "csirt", "regulator"};
+static const char *const state_names[] = {"open", "contained", "recovered", "closed"};
+static const char *const regime_names[] = {"nis2", "nis2-tsp", "dora", "ccv", "none"};
+
+#define NNAMES(a) (sizeof(a) / sizeof((a)[0]))
+
+static int
+lookup(const char *const *names, size_t n, const char *s) {
+    if (s == NULL) {
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(names[i], s) == 0) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+static int
+check_id(const char *s) {
+    return s != NULL && irb_wire_check_id(s, strlen(s)) == 0 ? 0 : IRBUS_EINVAL;
+}
+
+static irb_str
+str_of(const char *s) {
+    return (irb_str){s, s != NULL ? strlen(s) : 0};
+}
+
+static uint64_t
+now_realtime_us(void) {
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static int64_t
+now_monotonic_ms(void) {
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Milliseconds left until deadline (-1: no deadline, wait forever). */
+static long
+remaining_ms(int64_t deadline) {
+    int64_t left;
+
+    if (deadline < 0) {
+        return -1;
+    }
+    left = deadline - now_monotonic_ms();
+    return left > 0 ? (long)left : 0;
+}
+
+static int64_t
+deadline_after(int timeout_ms) {
+    return timeout_ms < 0 ? -1 : now_monotonic_ms() + timeout_ms;
+}
+
+/* ---- messages ------------------------------------------------------------ */
+
+void
+irbus_message_destroy(irbus_message **mp) {
+    irbus_message *m;
+
+    if (mp == NULL || *mp == NULL) {
+        return;
+    }
+    m = *mp;
+    free(m->payload);
+    free(m->env);
+    free(m);
+    *mp = NULL;
+}
+
+static void
+copy_str(char *dst, size_t cap, const char *src, size_t len) {
+    if (len >= cap) {
+        len = cap - 1;
+    }
+    memcpy(dst, src, len);
+    dst[len] = '\0';
+}
+
+static void
+format_iso_ms(uint64_t ms, char *out, size_t cap) {
+    time_t secs = (time_t)(ms / 1000);
+    struct tm tm;
+    char base[32];
+
+    if (gmtime_r(&secs, &tm) == NULL ||
+        strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
+        snprintf(out, cap, "%llu", (unsigned long long)ms);
+        return;
+    }
+    snprintf(out, cap, "%s.%03uZ", base, (unsigned)(ms % 1000));
+}
+
+/*
+ * Build a message from a verified envelope (e, decoded from env_bytes).
+ * Incident commands carry no channel or label: those stay "". A deadline
+ * notice carries no payload of its own; it gets a one-line text/plain
+ * payload "stage=<kind> due=<ISO 8601>" so that every reader can show it,
+ * and the exact signed bytes are in env for those who want the fields.
+ */
+static int
+message_from_env(const struct irb_env *e, const uint8_t *env_bytes, size_t env_len,
+                 const uint8_t *sig, uint64_t sub, const irb_str *incident, uint64_t seq,
+                 uint64_t btime, irbus_message **mp) {
+    irbus_message *m = calloc(1, sizeof *m);
+    const char *name;
+
+    if (m == NULL) {
+        return IRBUS_ENOMEM;
+    }
+    m->sub = sub;
+    copy_str(m->incident, sizeof m->incident, incident->p, incident->len);
+    m->seq = seq;
+    m->btime = btime;
+    name = irb_kind_name((enum irb_kind)e->kind);
+    copy_str(m->kind, sizeof m->kind, name, strlen(name));
+    if (e->present & IRB_BIT(IRB_EI_CHANNEL)) {
+        name = irb_channel_name((enum irb_channel)e->channel);
+        copy_str(m->channel, sizeof m->channel, name, strlen(name));
+    }
+    if (e->present & IRB_BIT(IRB_EI_TLP)) {
+        name = irb_tlp_name((enum irb_tlp)e->tlp);
+        copy_str(m->tlp, sizeof m->tlp, name, strlen(name));
+    }
+    if (e->present & IRB_BIT(IRB_EI_PAP)) {
+        name = irb_pap_name((enum irb_pap)e->pap);
+        copy_str(m->pap, sizeof m->pap, name, strlen(name));
+    }
+    m->nto = e->nto;
+    for (uint32_t i = 0; i < e->nto; i++) {
+        copy_str(m->to[i], sizeof m->to[i], e->to[i].p, e->to[i].len);
+    }
+    memcpy(m->sender, e->sender.p, sizeof m->sender);
+    m->sender_seq = e->seq;
+    m->ts = e->ts;
+    if (e->present & IRB_BIT(IRB_EI_CTYPE)) {
+        copy_str(m->ctype, sizeof m->ctype, e->ctype.p, e->ctype.len);
+    }
+    if (e->kind == IRB_K_DEADLINE_REMINDER || e->kind == IRB_K_DEADLINE_MISSED) {
+        char due[40], text[96];
+        int n;
+        format_iso_ms(e->due, due, sizeof due);
+        n = snprintf(text, sizeof text, "stage=%s due=%s", irb_kind_name((enum irb_kind)e->stage),
+                     due);
+        copy_str(m->ctype, sizeof m->ctype, "text/plain", 10);
+        m->payload = malloc((size_t)n + 1);
+        if (m->payload == NULL) {
+            irbus_message_destroy(&m);
+            return IRBUS_ENOMEM;
+        }
+        memcpy(m->payload, text, (size_t)n + 1);
+        m->payload_len = (size_t)n;
+    } else {
+        size_t plen = (e->present & IRB_BIT(IRB_EI_PAYLOAD)) ? e->payload.len : 0;
+        /* Never NULL, even when empty, so callers need not special-case. */
+        m->payload = malloc(plen + 1);
+        if (m->payload == NULL) {
+            irbus_message_destroy(&m);
+            return IRBUS_ENOMEM;
+        }
+        if (plen > 0) {
+            memcpy(m->payload, e->payload.p, plen);
+        }
+        m->payload[plen] = 0;
+        m->payload_len = plen;
+    }
+    m->env = malloc(env_len);
+    if (m->env == NULL) {
+        irbus_message_destroy(&m);
+        return IRBUS_ENOMEM;
+    }
+    memcpy(m->env, env_bytes, env_len);
+    m->env_len = env_len;
+    memcpy(m->sig, sig, sizeof m->sig);
+    *mp = m;
+    return 0;
+}
+
+/*
+ * Verify a stored record (delivered live or from history): its envelope is
+ * a published message or an incident command of this incident, signed by
+ * its sender. Returns 0 or IRBUS_EBADSIG (anything that does not check out:
+ * the caller must not see it).
+ */
+static int
+verify_record(irbus_client *c, const irb_str *incident, const irb_bin *env, const irb_bin *sig) {
+    struct irb_env *e = c->e;
+
+    if (irb_wire_decode_env(env->p, env->len, e) != 0 ||
+        irb_wire_check_class(IRB_T_DELIVER, (enum irb_kind)e->kind) != 0) {
+        return IRBUS_EBADSIG;
+    }
+    if (!(e->present & IRB_BIT(IRB_EI_INCIDENT)) || e->incident.len != incident->len ||
+        memcmp(e->incident.p, incident->p, incident->len) != 0) {
+        return IRBUS_EBADSIG;
+    }
+    return irb_verify(e->sender.p, IRB_DOMAIN_ENVELOPE, env->p, env->len, sig->p);
+}
+
+/* ---- the socket ---------------------------------------------------------- */
+
+static void
+in_close(irbus_client *c) {
+    if (c->in_open) {
+        zmq_msg_close(&c->in);
+        c->in_open = 0;
+    }
+}
+
+/*
+ * Read one frame into c->in, waiting until deadline. Returns 0 (bytes in
+ * *p, *len, valid until the next read), IRBUS_ETIMEOUT, or IRBUS_EIO (errno
+ * set; EINTR when a signal interrupted the wait).
+ */
+static int
+read_frame(irbus_client *c, int64_t deadline, const uint8_t **p, size_t *len) {
+    for (;;) {
+        zmq_pollitem_t item = {c->sock, 0, ZMQ_POLLIN, 0};
+        int n;
+
+        in_close(c);
+        if (zmq_msg_init(&c->in) != 0) {
+            return IRBUS_EIO;
+        }
+        c->in_open = 1;
+        if (zmq_msg_recv(&c->in, c->sock, ZMQ_DONTWAIT) >= 0) {
+            if (zmq_msg_more(&c->in)) {
+                /* Multipart: not irbus. Drop every part. */
+                while (zmq_msg_more(&c->in) && zmq_msg_recv(&c->in, c->sock, ZMQ_DONTWAIT) >= 0) {
+                }
+                continue;
+            }
+            *p = zmq_msg_data(&c->in);
+            *len = zmq_msg_size(&c->in);
+            return 0;
+        }
+        if (errno != EAGAIN) {
+            return IRBUS_EIO;
+        }
+        n = zmq_poll(&item, 1, remaining_ms(deadline));
+        if (n < 0) {
+            return IRBUS_EIO;
+        }
+        if (n == 0 && deadline >= 0 && remaining_ms(deadline) == 0) {
+            return IRBUS_ETIMEOUT;
+        }
+    }
+}
+
+/* Send c->out[0..len) before deadline. IRBUS_ETIMEOUT while no connection
+ * is ready (ZMQ_IMMEDIATE: a request is never queued for a broker that is
+ * not there, so one that timed out is not sent later behind our back). */
+static int
+send_frame(irbus_client *c, size_t len, int64_t deadline) {
+    for (;;) {
+        zmq_pollitem_t item = {c->sock, 0, ZMQ_POLLOUT, 0};
+        int n;
+
+        if (zmq_send(c->sock, c->out, len, ZMQ_DONTWAIT) >= 0) {
+            return 0;
+        }
+        if (errno != EAGAIN && errno != EINTR) {
+            return IRBUS_EIO;
+        }
+        n = zmq_poll(&item, 1, remaining_ms(deadline));
+        if (n < 0 && errno != EINTR) {
+            return IRBUS_EIO;
+        }
+        if (n <= 0 && deadline >= 0 && remaining_ms(deadline) == 0) {
+            return IRBUS_ETIMEOUT;
+        }
+    }
+}
+
+static int
+enqueue(irbus_client *c, const uint8_t *p, size_t len) {
+    struct queued *q = malloc(sizeof *q + len);
+
+    if (q == NULL) {
+        return IRBUS_ENOMEM;
+    }
+    q->next = NULL;
+    q->len = len;
+    memcpy(q->bytes, p, len);
+    if (c->qtail != NULL) {
+        c->qtail->next = q;
+    } else {
+        c->qhead = q;
+    }
+    c->qtail = q;
+    return 0;
+}
+
+/* The frame type of raw bytes, if they decode; -1 otherwise. Decodes into
+ * c->f. */
+static int
+frame_type(irbus_client *c, const uint8_t *p, size_t len) {
+    if (irb_wire_decode(p, len, c->f) != 0) {
+        return -1;
+    }
+    return c->f->t;
+}
+
+/*
+ * Send the frame in c->f (its id is set here) and wait for the frame that
+ * answers it, which is left decoded in c->f (borrowing from c->in). Frames
+ * met meanwhile are sorted as the module comment says.
+ * Returns 0, or IRBUS_ETIMEOUT, IRBUS_EIO, IRBUS_ENOMEM, IRBUS_EINVAL (the
+ * frame does not fit the frame limit).
+ */
+static int
+request(irbus_client *c) {
+    int64_t deadline = deadline_after(c->timeout_ms);
+    uint64_t id = c->next_id++;
+    long n;
+    int rc;
+
+    c->f->v = IRBUS_PROTOCOL_VERSION;
+    c->f->id = id;
+    n = irb_wire_encode(c->f, c->out, IRB_MAX_FRAME);
+    if (n < 0) {
+        return IRBUS_EINVAL;
+    }
+    if ((rc = send_frame(c, (size_t)n, deadline)) != 0) {
+        return rc;
+    }
+    for (;;) {
+        const uint8_t *p;
+        size_t len;
+        int t;
+
+        rc = read_frame(c, deadline, &p, &len);
+        if (rc == IRBUS_EIO && errno == EINTR) {
+            continue; /* a signal: the answer is still on its way */
+        }
+        if (rc != 0) {
+            return rc;
+        }
+        t = frame_type(c, p, len);
+        if (t == IRB_T_DELIVER || t == IRB_T_NOTICE) {
+            if ((rc = enqueue(c, p, len)) != 0) {
+                return rc;
+            }
+            continue;
+        }
+        if (t < 0 || !(c->f->present & IRB_BIT(IRB_FI_ID)) || c->f->id != id) {
+            continue; /* undecodable, or an answer to another request */
+        }
+        return 0;
+    }
+}
+
+/* Interpret an answer that is not the expected type: an error frame gives
+ * the broker's code and message; anything else is a protocol breach. */
+static int
+answer_error(irbus_client *c) {
+    if (c->f->t == IRB_T_ERROR) {
+        copy_str(c->last_error, sizeof c->last_error, c->f->msg.p, c->f->msg.len);
+        return -(int)c->f->code;
+    }
+    return IRBUS_EMSGTYPE;
+}
+
+static int
+sub_find(irbus_client *c, uint64_t sub) {
+    for (size_t i = 0; i < c->nsubs; i++) {
+        if (c->subs[i].sub == sub) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+/* ---- construction -------------------------------------------------------- */
+
+static int
+set_opt_int(void *sock, int opt, int value) {
+    return zmq_setsockopt(sock, opt, &value, sizeof value) == 0 ? 0 : IRBUS_EIO;
+}
+
+int
+irbus_client_new(const irbus_key *key, const char *endpoint,
+                 const uint8_t broker_pk[IRBUS_PUBLIC_KEY_BYTES], irbus_client **cp) {
+    uint8_t server_pk[32], own_pk[32];
+    uint8_t *own_sk = NULL;
+    int64_t maxmsg = IRB_MAX_FRAME;
+    irbus_client *c = NULL;
+    int rc;
+
+    if (cp == NULL) {
+        return IRBUS_EINVAL;
+    }
+    *cp = NULL;
+    if (key == NULL || endpoint == NULL || endpoint[0] == '\0' || broker_pk == NULL) {
+        return IRBUS_EINVAL;
+    }
+    if (irb_key_curve_public(broker_pk, server_pk) != 0 ||
+        irb_key_curve_public(key->pk, own_pk) != 0) {
+        return IRBUS_EINVAL;
+    }
+    if (!zmq_has("curve")) {
+        errno = ENOTSUP;
+        return IRBUS_EIO;
+    }
+    c = calloc(1, sizeof *c);
+    if (c == NULL) {
+        return IRBUS_ENOMEM;
+    }
+    c->key = key;
+    memcpy(c->broker_pk, broker_pk, sizeof c->broker_pk);
+    c->timeout_ms = DEFAULT_TIMEOUT_MS;
+    c->next_id = 1;
+    c->out = malloc(IRB_MAX_FRAME);
+    c->env = malloc(IRB_MAX_ENV);
+    c->f = malloc(sizeof *c->f);
+    c->e = malloc(sizeof *c->e);
+    own_sk = sodium_malloc(32);
+    if (c->out == NULL || c->env == NULL || c->f == NULL || c->e == NULL || own_sk == NULL) {
+        rc = IRBUS_ENOMEM;
+        goto out;
+    }
+    if (irb_key_curve_secret(key, own_sk) != 0) {
+        rc = IRBUS_EINVAL;
+        goto out;
+    }
+    c->ctx = zmq_ctx_new();
+    if (c->ctx == NULL) {
+        rc = IRBUS_EIO;
+        goto out;
+    }
+    c->sock = zmq_socket(c->ctx, ZMQ_DEALER);
+    if (c->sock == NULL) {
+        rc = IRBUS_EIO;
+        goto out;
+    }
+    if (zmq_setsockopt(c->sock, ZMQ_CURVE_SERVERKEY, server_pk, 32) != 0 ||
+        zmq_setsockopt(c->sock, ZMQ_CURVE_PUBLICKEY, own_pk, 32) != 0 ||
+        zmq_setsockopt(c->sock, ZMQ_CURVE_SECRETKEY, own_sk, 32) != 0 ||
+        zmq_setsockopt(c->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg) != 0 ||
+        (rc = set_opt_int(c->sock, ZMQ_LINGER, 1000)) != 0 ||
+        (rc = set_opt_int(c->sock, ZMQ_IMMEDIATE, 1)) != 0 ||
+        (rc = set_opt_int(c->sock, ZMQ_HEARTBEAT_IVL, 10000)) != 0 ||
+        (rc = set_opt_int(c->sock, ZMQ_HEARTBEAT_TIMEOUT, 30000)) != 0) {
+        rc = IRBUS_EIO;
+        goto out;
+    }
+    if (zmq_connect(c->sock, endpoint) != 0) {
+        rc = IRBUS_EIO;
+        goto out;
+    }
+    rc = 0;
+out:
+    sodium_free(own_sk); /* wipes it; libzmq keeps its own copy */
+    if (rc != 0) {
+        int saved = errno;
+        irbus_client_destroy(&c);
+        errno = saved;
+        return rc;
+    }
+    *cp = c;
+    return 0;
+}
+
+void
+irbus_client_destroy(irbus_client **cp) {
+    irbus_client *c;
+
+    if (cp == NULL || *cp == NULL) {
+        return;
+    }
+    c = *cp;
+    in_close(c);
+    while (c->qhead != NULL) {
+        struct queued *q = c->qhead;
+        c->qhead = q->next;
+        free(q);
+    }
+    if (c->sock != NULL) {
+        zmq_close(c->sock);
+    }
+    if (c->ctx != NULL) {
+        while (zmq_ctx_term(c->ctx) != 0 && errno == EINTR) {
+        }
+    }
+    free(c->out);
+    free(c->env);
+    free(c->f);
+    free(c->e);
+    free(c);
+    *cp = NULL;
+}
+
+void
+irbus_client_set_timeout(irbus_client *c, int timeout_ms) {
+    if (c != NULL) {
+        c->timeout_ms = timeout_ms < 0 ? -1 : timeout_ms;
+    }
+}
+
+int
+irbus_client_fd(irbus_client *c, int *fd) {
+    size_t len = sizeof *fd;
+
+    if (c == NULL || fd == NULL) {
+        return IRBUS_EINVAL;
+    }
+    return zmq_getsockopt(c->sock, ZMQ_FD, fd, &len) == 0 ? 0 : IRBUS_EIO;
+}
+
+const char *
+irbus_client_last_error(const irbus_client *c) {
+    return c != NULL ? c->last_error : "";
+}
+
+/* ---- signed requests ----------------------------------------------------- */
+
+int
+irbus_receipt_verify(const struct irbus_receipt *r,
+                     const uint8_t broker_pk[IRBUS_PUBLIC_KEY_BYTES]) {
+    uint8_t rb[IRB_RECEIPT_BYTES_MAX];
+    size_t ilen, n;
+
+    if (r == NULL || broker_pk == NULL) {
+        return IRBUS_EBADSIG;
+    }
+    ilen = strnlen(r->incident, sizeof r->incident);
+    if (ilen == 0 || ilen > IRB_MAX_ID) {
+        return IRBUS_EBADSIG;
+    }
+    n = irb_receipt_bytes(r->incident, ilen, r->seq, r->hash, r->btime, rb);
+    return irb_verify(broker_pk, IRB_DOMAIN_RECEIPT, rb, n, r->sig) == 0 ? 0 : IRBUS_EBADSIG;
+}
+
+/*
+ * Complete envelope e (version, sender, sequence, time), check it by
+ * decoding its own encoding, sign it, send it in a frame of type t and turn
+ * the answer into a verified receipt for log `log`.
+ */
+static int
+signed_request(irbus_client *c, enum irb_type t, struct irb_env *e, const char *log,
+               struct irbus_receipt *out) {
+    uint8_t sig[IRB_SIG_BYTES];
+    struct irbus_receipt r;
+    uint64_t now;
+    long n;
+    int rc;
+
+    c->last_error[0] = '\0';
+    now = now_realtime_us();
+    e->v = IRBUS_PROTOCOL_VERSION;
+    e->sender = (irb_bin){c->key->pk, IRBUS_PUBLIC_KEY_BYTES};
+    e->seq = now > c->last_seq ? now : c->last_seq + 1;
+    e->ts = now / 1000;
+    n = irb_wire_encode_env(e, c->env, IRB_MAX_ENV);
+    if (n < 0) {
+        return IRBUS_EINVAL;
+    }
+    /* One check covers every field: what the broker's decoder would
+     * refuse, refuse here before signing anything. */
+    if (irb_wire_decode_env(c->env, (size_t)n, c->e) != 0 ||
+        irb_wire_check_class(t, (enum irb_kind)e->kind) != 0) {
+        return IRBUS_EINVAL;
+    }
+    if ((rc = irb_sign(c->key, IRB_DOMAIN_ENVELOPE, c->env, (size_t)n, sig)) != 0) {
+        return rc;
+    }
+    c->last_seq = e->seq;
+
+    memset(c->f, 0, offsetof(struct irb_frame, records));
+    c->f->t = (uint8_t)t;
+    c->f->env = (irb_bin){c->env, (size_t)n};
+    c->f->sig = (irb_bin){sig, sizeof sig};
+    if ((rc = request(c)) != 0) {
+        return rc;
+    }
+    if (c->f->t != IRB_T_RECEIPT) {
+        return answer_error(c);
+    }
+    /* The receipt must be for the log we wrote to, and signed by the
+     * broker we meant to talk to. */
+    if (c->f->incident.len != strlen(log) || memcmp(c->f->incident.p, log, strlen(log)) != 0) {
+        return IRBUS_EBADSIG;
+    }
+    memset(&r, 0, sizeof r);
+    copy_str(r.incident, sizeof r.incident, c->f->incident.p, c->f->incident.len);
+    r.seq = c->f->seq;
+    memcpy(r.hash, c->f->hash.p, sizeof r.hash);
+    r.btime = c->f->btime;
+    memcpy(r.sig, c->f->sig.p, sizeof r.sig);
+    if ((rc = irbus_receipt_verify(&r, c->broker_pk)) != 0) {
+        return rc;
+    }
+    if (out != NULL) {
+        *out = r;
+    }
+    return 0;
+}
+
+int
+irbus_publish(irbus_client *c, const struct irbus_publish *p, struct irbus_receipt *r) {
+    struct irb_env e;
+    int kind, v;
+
+    if (c == NULL || p == NULL || check_id(p->incident) != 0 || p->channel == NULL ||
+        p->tlp == NULL || (p->nto > 0 && p->to == NULL) || p->nto > IRB_MAX_TO ||
+        p->payload_len > IRB_MAX_PAYLOAD || (p->payload == NULL && p->payload_len > 0)) {
+        return IRBUS_EINVAL;
+    }
+    memset(&e, 0, sizeof e);
+    kind = p->kind == NULL ? IRB_K_MSG : irb_kind_from_name(p->kind, strlen(p->kind));
+    /* Only kinds made of the fields struct irbus_publish carries: a message
+     * or a stage report (forward and share.* need a reference). */
+    if (kind != IRB_K_MSG && (kind < IRB_K_NIS2_EARLY_WARNING || kind > IRB_K_FEEDBACK)) {
+        return IRBUS_EINVAL;
+    }
+    e.kind = (uint8_t)kind;
+    e.incident = str_of(p->incident);
+    if ((v = irb_channel_from_name(p->channel, strlen(p->channel))) < 0) {
+        return IRBUS_EINVAL;
+    }
+    e.channel = (uint8_t)v;
+    if ((v = irb_tlp_from_name(p->tlp, strlen(p->tlp))) < 0) {
+        return IRBUS_EINVAL;
+    }
+    e.tlp = (uint8_t)v;
+    if (p->pap != NULL) {
+        if ((v = irb_pap_from_name(p->pap, strlen(p->pap))) < 0) {
+            return IRBUS_EINVAL;
+        }
+        e.pap = (uint8_t)v;
+        e.present |= IRB_BIT(IRB_EI_PAP);
+    }
+    for (size_t i = 0; i < p->nto; i++) {
+        if (check_id(p->to[i]) != 0) {
+            return IRBUS_EINVAL;
+        }
+        e.to[i] = str_of(p->to[i]);
+    }
+    e.nto = (uint32_t)p->nto;
+    if (p->nto > 0) {
+        e.present |= IRB_BIT(IRB_EI_TO);
+    }
+    e.ctype = str_of(p->ctype != NULL ? p->ctype : "application/octet-stream");
+    e.payload = (irb_bin){p->payload_len > 0 ? p->payload : (const uint8_t *)"", p->payload_len};
+    return signed_request(c, IRB_T_PUBLISH, &e, p->incident, r);
+}
+
+/* ---- subscriptions and deliveries ---------------------------------------- */
+
+int
+irbus_subscribe(irbus_client *c, const char *incident, const char *channels, uint64_t from,
+                uint32_t window, uint64_t *sub) {
+    uint32_t set = 0;
+    const char *s;
+    int rc;
+
+    if (c == NULL || check_id(incident) != 0 || channels == NULL || window < 1 ||
+        window > IRB_MAX_CREDIT) {
+        return IRBUS_EINVAL;
+    }
+    for (s = channels;;) {
+        const char *comma = strchr(s, ',');
+        size_t len = comma != NULL ? (size_t)(comma - s) : strlen(s);
+        int ch = irb_channel_from_name(s, len);
+        if (ch < 0 || (set & (1u << ch)) != 0) {
+            return IRBUS_EINVAL;
+        }
+        set |= 1u << ch;
+        if (comma == NULL) {
+            break;
+        }
+        s = comma + 1;
+    }
+    if (c->nsubs >= IRB_MAX_SUBS) {
+        return IRBUS_ELIMIT;
+    }
+    c->last_error[0] = '\0';
+    memset(c->f, 0, offsetof(struct irb_frame, records));
+    c->f->t = IRB_T_SUBSCRIBE;
+    c->f->incident = str_of(incident);
+    c->f->channels = set;
+    c->f->from = from;
+    c->f->credit = window;
+    if ((rc = request(c)) != 0) {
+        return rc;
+    }
+    if (c->f->t != IRB_T_OK) {
+        return answer_error(c);
+    }
+    if (!(c->f->present & IRB_BIT(IRB_FI_SUB))) {
+        return IRBUS_EMISSING;
+    }
+    if (sub_find(c, c->f->sub) < 0) {
+        c->subs[c->nsubs++] = (struct sub_state){c->f->sub, window, 0};
+    }
+    if (sub != NULL) {
+        *sub = c->f->sub;
+    }
+    return 0;
+}
+
+/* Count a delivery of `sub` against its credit and top the credit up once
+ * half the window is used. The grant is not waited for: its `ok` is
+ * dropped when it arrives. If it cannot be sent now, the count stays and
+ * the next delivery tries again. */
+static void
+credit_consumed(irbus_client *c, uint64_t sub) {
+    struct sub_state *s;
+    int i = sub_find(c, sub);
+    long n;
+
+    if (i < 0) {
+        return;
+    }
+    s = &c->subs[i];
+    s->consumed++;
+    if ((uint64_t)s->consumed * 2 < s->window) {
+        return;
+    }
+    memset(c->f, 0, offsetof(struct irb_frame, records));
+    c->f->v = IRBUS_PROTOCOL_VERSION;
+    c->f->t = IRB_T_CREDIT;
+    c->f->id = c->next_id++;
+    c->f->sub = sub;
+    c->f->credit = s->consumed;
+    n = irb_wire_encode(c->f, c->out, IRB_MAX_FRAME);
+    if (n > 0 && zmq_send(c->sock, c->out, (size_t)n, ZMQ_DONTWAIT) >= 0) {
+        s->consumed = 0;
+    }
+}
+
+/* Turn the bytes of a deliver or notice frame into a verified message. */
+static int
+take_delivery(irbus_client *c, const uint8_t *p, size_t len, irbus_message **mp) {
+    struct irb_frame *f = c->f;
+    uint64_t sub, seq, btime;
+    irb_str incident;
+    irb_bin env, sig;
+    int rc;
+
+    if (irb_wire_decode(p, len, f) != 0) {
+        return IRBUS_EBADSIG;
+    }
+    if (f->t == IRB_T_NOTICE) {
+        /* Signed by the broker itself, under the notice domain. */
+        if (irb_wire_decode_full(p, len, f, c->e) != 0 || c->e->sender.len != 32 ||
+            sodium_memcmp(c->e->sender.p, c->broker_pk, 32) != 0 ||
+            irb_verify(c->broker_pk, IRB_DOMAIN_NOTICE, f->env.p, f->env.len, f->sig.p) != 0) {
+            return IRBUS_EBADSIG;
+        }
+        return message_from_env(c->e, f->env.p, f->env.len, f->sig.p, 0, &c->e->incident, 0, 0, mp);
+    }
+    if (f->t != IRB_T_DELIVER) {
+        return IRBUS_EBADSIG;
+    }
+    /* Every delivery used credit, whether or not it verifies. */
+    sub = f->sub;
+    seq = f->seq;
+    btime = f->btime;
+    incident = f->incident;
+    env = f->env;
+    sig = f->sig;
+    credit_consumed(c, sub); /* reuses c->f: the fields above are copies */
+    if ((rc = verify_record(c, &incident, &env, &sig)) != 0) {
+        return IRBUS_EBADSIG;
+    }
+    return message_from_env(c->e, env.p, env.len, sig.p, sub, &incident, seq, btime, mp);
+}
+
+int
+irbus_receive(irbus_client *c, int timeout_ms, irbus_message **mp) {
+    int64_t deadline;
+
+    if (c == NULL || mp == NULL) {
+        return IRBUS_EINVAL;
+    }
+    *mp = NULL;
+    if (c->qhead != NULL) {
+        struct queued *q = c->qhead;
+        int rc;
+        c->qhead = q->next;
+        if (c->qhead == NULL) {
+            c->qtail = NULL;
+        }
+        rc = take_delivery(c, q->bytes, q->len, mp);
+        free(q);
+        return rc;
+    }
+    deadline = deadline_after(timeout_ms);
+    for (;;) {
+        const uint8_t *p;
+        size_t len;
+        int rc, t;
+
+        if ((rc = read_frame(c, deadline, &p, &len)) != 0) {
+            return rc;
+        }
+        t = frame_type(c, p, len);
+        if (t == IRB_T_DELIVER || t == IRB_T_NOTICE) {
+            return take_delivery(c, p, len, mp);
+        }
+        /* Anything else is a stale answer or a credit grant's `ok`. */
+    }
+}
+
+int
+irbus_ack(irbus_client *c, const char *incident, uint64_t seq) {
+    int rc;
+
+    if (c == NULL || check_id(incident) != 0 || seq == 0) {
+        return IRBUS_EINVAL;
+    }
+    c->last_error[0] = '\0';
+    memset(c->f, 0, offsetof(struct irb_frame, records));
+    c->f->t = IRB_T_ACK;
+    c->f->incident = str_of(incident);
+    c->f->seq = seq;
+    if ((rc = request(c)) != 0) {
+        return rc;
+    }
+    return c->f->t == IRB_T_OK ? 0 : answer_error(c);
+}
+
+int
+irbus_history(irbus_client *c, const char *incident, const char *channels, uint64_t from,
+              uint64_t until, uint32_t limit, irbus_message ***msgs, size_t *n, uint64_t *next) {
+    irbus_message **out = NULL;
+    uint32_t set = 0, count = 0;
+    irb_str inc;
+    const char *s;
+    int rc;
+
+    if (msgs != NULL) {
+        *msgs = NULL;
+    }
+    if (n != NULL) {
+        *n = 0;
+    }
+    if (c == NULL || check_id(incident) != 0 || channels == NULL || limit < 1 ||
+        limit > IRB_MAX_RECORDS || msgs == NULL || n == NULL) {
+        return IRBUS_EINVAL;
+    }
+    for (s = channels;;) {
+        const char *comma = strchr(s, ',');
+        size_t len = comma != NULL ? (size_t)(comma - s) : strlen(s);
+        int ch = irb_channel_from_name(s, len);
+        if (ch < 0 || (set & (1u << ch)) != 0) {
+            return IRBUS_EINVAL;
+        }
+        set |= 1u << ch;
+        if (comma == NULL) {
+            break;
+        }
+        s = comma + 1;
+    }
+    c->last_error[0] = '\0';
+    memset(c->f, 0, offsetof(struct irb_frame, records));
+    c->f->t = IRB_T_HISTORY;
+    c->f->incident = str_of(incident);
+    c->f->channels = set;
+    from = from == 0 ? 1 : from;
+    c->f->from = from;
+    c->f->limit = limit;
+    if (until != 0) {
+        c->f->until = until;
+        c->f->present |= IRB_BIT(IRB_FI_UNTIL);
+    }
+    if ((rc = request(c)) != 0) {
+        return rc;
+    }
+    if (c->f->t != IRB_T_HISTORY_RESULT) {
+        return answer_error(c);
+    }
+    inc = str_of(incident);
+    if (c->f->incident.len != inc.len || memcmp(c->f->incident.p, inc.p, inc.len) != 0) {
+        return IRBUS_EBADSIG;
+    }
+    /* Records must be what was asked: at most `limit`, inside from..until,
+     * in increasing order, and `next` past the last of them. */
+    if (c->f->nrecords > limit) {
+        return IRBUS_EVALUE;
+    }
+    for (uint32_t i = 0; i < c->f->nrecords; i++) {
+        uint64_t seq = c->f->records[i].seq;
+        if (seq < from || (until != 0 && seq > until) ||
+            (i > 0 && seq <= c->f->records[i - 1].seq) || c->f->next <= seq) {
+            return IRBUS_EVALUE;
+        }
+    }
+    out = calloc(c->f->nrecords > 0 ? c->f->nrecords : 1, sizeof *out);
+    if (out == NULL) {
+        return IRBUS_ENOMEM;
+    }
+    for (uint32_t i = 0; i < c->f->nrecords; i++) {
+        const struct irb_record *rec = &c->f->records[i];
+        if ((rc = verify_record(c, &inc, &rec->env, &rec->sig)) != 0) {
+            goto out;
+        }
+        if ((rc = message_from_env(c->e, rec->env.p, rec->env.len, rec->sig.p, 0, &inc, rec->seq,
+                                   rec->btime, &out[i])) != 0) {
+            goto out;
+        }
+        count++;
+    }
+    if (next != NULL) {
+        *next = c->f->next;
+    }
+    *msgs = out;
+    *n = count;
+    return 0;
+out:
+    for (uint32_t i = 0; i < count; i++) {
+        irbus_message_destroy(&out[i]);
+    }
+    free(out);
+    return rc;
+}
+
+/* ---- roster commands ----------------------------------------------------- */
+
+int
+irbus_admin_org_add(irbus_client *c, const char *org, const char *kind, const char *name,
+                    struct irbus_receipt *r) {
+    struct irb_env e;
+    int k = lookup(org_kind_names, NNAMES(org_kind_names), kind);
+
+    if (c == NULL || check_id(org) != 0 || k < 0 || name == NULL) {
+        return IRBUS_EINVAL;
+    }
+    memset(&e, 0, sizeof e);
+    e.kind = IRB_K_ORG_ADD;
+    e.org = str_of(org);
+    e.org_kind = (uint8_t)k;
+    e.name = str_of(name);
+    return signed_request(c, IRB_T_ADMIN, &e, IRB_SYSTEM_LOG, r);
+}
+
+int
+irbus_admin_participant_add(irbus_client *c, const char *participant, const char *org,
+                            const uint8_t pk[IRBUS_PUBLIC_KEY_BYTES], int automated,
+                            const char *max_pap, struct irbus_receipt *r) {
+    struct irb_env e;
+    int v;
+
+    if (c == NULL || check_id(participant) != 0 || check_id(org) != 0 || pk == NULL) {
+        return IRBUS_EINVAL;
+    }
+    memset(&e, 0, sizeof e);
+    e.kind = IRB_K_PARTICIPANT_ADD;
+    e.participant = str_of(participant);
+    e.org = str_of(org);
+    e.key = (irb_bin){pk, IRBUS_PUBLIC_KEY_BYTES};
+    e.automated = automated != 0;
+    if (max_pap != NULL) {
+        if ((v = irb_pap_from_name(max_pap, strlen(max_pap))) < 0) {
+            return IRBUS_EINVAL;
+        }
+        e.max_pap = (uint8_t)v;
+        e.present |= IRB_BIT(IRB_EI_MAX_PAP);
+    }
+    return signed_request(c, IRB_T_ADMIN, &e, IRB_SYSTEM_LOG, r);
+}
+
+int
+irbus_admin_participant_revoke(irbus_client *c, const char *participant, struct irbus_receipt *r) {
+    struct irb_env e;
+
+    if (c == NULL || check_id(participant) != 0) {
+        return IRBUS_EINVAL;
+    }
+    memset(&e, 0, sizeof e);
+    e.kind = IRB_K_PARTICIPANT_REVOKE;
+    e.participant = str_of(participant);
+    return signed_request(c, IRB_T_ADMIN, &e, IRB_SYSTEM_LOG, r);
+}
+
+int
+irbus_admin_participant_rotate(irbus_client *c, const char *participant,
+                               const uint8_t pk[IRBUS_PUBLIC_KEY_BYTES], struct irbus_receipt *r) {
+    struct irb_env e;
+
+    if (c == NULL || check_id(participant) != 0 || pk == NULL) {
+        return IRBUS_EINVAL;
+    }
+    memset(&e, 0, sizeof e);
+    e.kind = IRB_K_PARTICIPANT_ROTATE;
+    e.participant = str_of(participant);
+    e.key = (irb_bin){pk, IRBUS_PUBLIC_KEY_BYTES};
+    return signed_request(c, IRB_T_ADMIN, &e, IRB_SYSTEM_LOG, r);
+}
+
+/* ---- incident commands --------------------------------------------------- */
+
+int
+irbus_incident_open(irbus_client *c, const char *incident, const char *title, const char *regime,
+                    struct irbus_receipt *r) {
+    struct irb_env e;
+    int v = lookup(regime_names, NNAMES(regime_names), regime);
+
+    if (c == NULL || check_id(incident) != 0 || title == NULL || v < 0) {
+        return IRBUS_EINVAL;
+    }
+    memset(&e, 0, sizeof e);
+    e.kind = IRB_K_INCIDENT_OPEN;
+    e.incident = str_of(incident);
+    e.title = str_of(title);
+    e.regime = (uint8_t)v;
+    return signed_request(c, IRB_T_INCIDENT, &e, incident, r);
+}
+
+int
+irbus_incident_party_add(irbus_client *c, const char *incident, const char *org, const char *role,
+                         const char *spoc, struct irbus_receipt *r) {
+    struct irb_env e;
+    int v = lookup(role_names, NNAMES(role_names), role);
+
+    if (c == NULL || check_id(incident) != 0 || check_id(org) != 0 || v < 0 ||
+        (spoc != NULL && check_id(spoc) != 0)) {
+        return IRBUS_EINVAL;
+    }
+    memset(&e, 0, sizeof e);
+    e.kind = IRB_K_PARTY_ADD;
+    e.incident = str_of(incident);
+    e.org = str_of(org);
+    e.role = (uint8_t)v;
+    if (spoc != NULL) {
+        e.spoc = str_of(spoc);
+        e.present |= IRB_BIT(IRB_EI_SPOC);
+    }
+    return signed_request(c, IRB_T_INCIDENT, &e, incident, r);
+}
+
+int
+irbus_incident_party_remove(irbus_client *c, const char *incident, const char *org,
+                            struct irbus_receipt *r) {
+    struct irb_env e;
+
+    if (c == NULL || check_id(incident) != 0 || check_id(org) != 0) {
+        return IRBUS_EINVAL;
+    }
+    memset(&e, 0, sizeof e);
+    e.kind = IRB_K_PARTY_REMOVE;
+    e.incident = str_of(incident);
+    e.org = str_of(org);
+    return signed_request(c, IRB_T_INCIDENT, &e, incident, r);
+}
+
+int
+irbus_incident_spoc_handover(irbus_client *c, const char *incident, const char *org,
+                             const char *spoc, struct irbus_receipt *r) {
+    struct irb_env e;
+
+    if (c == NULL || check_id(incident) != 0 || check_id(org) != 0 || check_id(spoc) != 0) {
+        return IRBUS_EINVAL;
+    }
+    memset(&e, 0, sizeof e);
+    e.kind = IRB_K_SPOC_HANDOVER;
+    e.incident = str_of(incident);
+    e.org = str_of(org);
+    e.spoc = str_of(spoc);
+    return signed_request(c, IRB_T_INCIDENT, &e, incident, r);
+}
+
+int
+irbus_incident_coord_add(irbus_client *c, const char *incident, const char *participant,
+                         struct irbus_receipt *r) {
+    struct irb_env e;
+
+    if (c == NULL || check_id(incident) != 0 || check_id(participant) != 0) {
+        return IRBUS_EINVAL;
+    }
+    memset(&e, 0, sizeof e);
+    e.kind = IRB_K_COORD_ADD;
+    e.incident = str_of(incident);
+    e.participant = str_of(participant);
+    return signed_request(c, IRB_T_INCIDENT, &e, incident, r);
+}
+
+int
+irbus_incident_state_set(irbus_client *c, const char *incident, const char *state,
+                         struct irbus_receipt *r) {
+    struct irb_env e;
+    int v = lookup(state_names, NNAMES(state_names), state);
+
+    if (c == NULL || check_id(incident) != 0 || v < 0) {
+        return IRBUS_EINVAL;
+    }
+    memset(&e, 0, sizeof e);
+    e.kind = IRB_K_STATE_SET;
+    e.incident = str_of(incident);
+    e.state = (uint8_t)v;
+    return signed_request(c, IRB_T_INCIDENT, &e, incident, r);
+}
