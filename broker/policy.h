@@ -1,0 +1,59 @@
+/*
+ * policy.h - who may do what: the one place the broker decides. Every path
+ * (publish, incident commands, subscribe, live delivery, history) asks here.
+ *
+ * The rule of this version: only members of an incident may publish in it
+ * or read it, where a member is a participant of a party organisation or a
+ * coordinator; `internal` is readable only inside the sender's
+ * organisation; incident commands need a coordinator (SPOC handover: the
+ * current SPOC too); roster commands need an operator key. The full
+ * role / SPOC / TLP matrix of DESIGN.md sections 6 and 7 replaces the body
+ * of these functions, not their callers.
+ *
+ * Also owns the record "meta" bytes: what the policy needs to know about a
+ * stored record (channel, label, sender, sender's organisation, `to`),
+ * fixed at publish time and bound into the hash chain.
+ */
+#ifndef IRB_POLICY_H
+#define IRB_POLICY_H
+
+#include "incident.h"
+#include "roster.h"
+#include "wire.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* What a stored record is, for the policy. Strings borrowed. */
+struct irb_meta {
+    uint8_t channel; /* enum irb_channel; incident commands are on status */
+    uint8_t tlp;
+    uint8_t is_command;
+    irb_str sender; /* participant id */
+    irb_str org;    /* the sender's organisation at publish time */
+    uint32_t nto;
+    irb_str to[IRB_MAX_TO];
+};
+
+#define IRB_META_MAX (4 + 2 * (1 + IRB_MAX_ID) + IRB_MAX_TO * (1 + IRB_MAX_ID))
+
+/* Encode: returns the length written to out (IRB_META_MAX bytes). */
+size_t irb_meta_encode(const struct irb_meta *m, uint8_t *out);
+/* Decode (stored bytes): 0 or IRBUS_ECORRUPT. */
+int irb_meta_decode(const uint8_t *b, size_t len, struct irb_meta *m);
+
+/* May `p` publish envelope e (a publish-class kind) in `in`? 0 or
+ * IRBUS_EDENIED with the rule's name in *rule. */
+int irb_policy_publish(const struct irb_incident *in, const struct irb_participant *p,
+                       const struct irb_env *e, const char **rule);
+/* May `p` issue incident command e? (in is NULL for incident.open) */
+int irb_policy_command(const struct irb_incident *in, const struct irb_participant *p,
+                       const struct irb_env *e, const char **rule);
+/* May `p` subscribe to or query `in` at all? */
+int irb_policy_read(const struct irb_incident *in, const struct irb_participant *p,
+                    const char **rule);
+/* May `p` see this record? 1 or 0. */
+int irb_policy_visible(const struct irb_incident *in, const struct irb_participant *p,
+                       const struct irb_meta *m);
+
+#endif

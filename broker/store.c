@@ -1,0 +1,504 @@
+/*
+ * store.c - LMDB behind store.h. Owns the environment and the one write
+ * transaction of the current batch. Never uses MDB_NOSYNC or MDB_WRITEMAP:
+ * a receipt must follow the fsync of its record.
+ *
+ * Databases (keys and values big-endian):
+ *   records  u8 len || log || u64 seq  ->  u64 btime || hash[32] || sig[64] ||
+ *                                           u16 metalen || meta || env
+ *   commands same key as records -> empty (index of command records)
+ *   heads    log -> u64 seq || hash[32]
+ *   senders  pk[32] -> u64 seq
+ *   acks     participant || 0x00 || incident -> u64 seq || u64 time
+ */
+#include "store.h"
+
+#include "irbus.h"
+#include "log.h"
+
+#include <errno.h>
+#include <lmdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct irb_store {
+    MDB_env *env;
+    MDB_dbi records, commands, heads, senders, acks;
+    MDB_txn *wtxn; /* the open batch, or NULL */
+};
+
+#define KEY_MAX (1 + 255 + 8)
+
+static void
+be64_put(uint8_t *p, uint64_t v) {
+    for (int i = 7; i >= 0; i--) {
+        p[i] = (uint8_t)v;
+        v >>= 8;
+    }
+}
+
+static uint64_t
+be64_get(const uint8_t *p) {
+    uint64_t v = 0;
+
+    for (int i = 0; i < 8; i++) {
+        v = v << 8 | p[i];
+    }
+    return v;
+}
+
+static size_t
+record_key(uint8_t *k, const char *log, size_t loglen, uint64_t seq) {
+    k[0] = (uint8_t)loglen;
+    memcpy(k + 1, log, loglen);
+    be64_put(k + 1 + loglen, seq);
+    return 1 + loglen + 8;
+}
+
+static int
+map_rc(int rc) {
+    switch (rc) {
+    case 0:
+        return 0;
+    case MDB_NOTFOUND:
+        return IRBUS_ENOTFOUND;
+    case MDB_MAP_FULL:
+    case MDB_TXN_FULL:
+        return IRBUS_ESTORAGEFULL;
+    case MDB_CORRUPTED:
+    case MDB_PAGE_NOTFOUND:
+    case MDB_INVALID:
+        return IRBUS_ECORRUPT;
+    default:
+        return IRBUS_EIO;
+    }
+}
+
+int
+irb_store_open(const char *dir, uint64_t mapsize, struct irb_store **sp, char *err, size_t errlen) {
+    struct irb_store *s = calloc(1, sizeof *s);
+    MDB_txn *txn = NULL;
+    int rc, dead = 0;
+
+    *sp = NULL;
+    if (s == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return IRBUS_ENOMEM;
+    }
+    if ((rc = mdb_env_create(&s->env)) != 0 || (rc = mdb_env_set_maxdbs(s->env, 8)) != 0 ||
+        (rc = mdb_env_set_mapsize(s->env, (size_t)mapsize)) != 0 ||
+        (rc = mdb_env_set_maxreaders(s->env, 126)) != 0) {
+        snprintf(err, errlen, "lmdb setup: %s", mdb_strerror(rc));
+        goto fail;
+    }
+    if ((rc = mdb_env_open(s->env, dir, MDB_NOTLS, 0600)) != 0) {
+        snprintf(err, errlen, "cannot open the store in %s: %s", dir, mdb_strerror(rc));
+        goto fail;
+    }
+    if ((rc = mdb_reader_check(s->env, &dead)) != 0) {
+        snprintf(err, errlen, "reader check: %s", mdb_strerror(rc));
+        goto fail;
+    }
+    if (dead > 0) {
+        irb_info("stale_readers_cleared=%d", dead);
+    }
+    if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0 ||
+        (rc = mdb_dbi_open(txn, "records", MDB_CREATE, &s->records)) != 0 ||
+        (rc = mdb_dbi_open(txn, "commands", MDB_CREATE, &s->commands)) != 0 ||
+        (rc = mdb_dbi_open(txn, "heads", MDB_CREATE, &s->heads)) != 0 ||
+        (rc = mdb_dbi_open(txn, "senders", MDB_CREATE, &s->senders)) != 0 ||
+        (rc = mdb_dbi_open(txn, "acks", MDB_CREATE, &s->acks)) != 0) {
+        snprintf(err, errlen, "cannot open databases: %s", mdb_strerror(rc));
+        if (txn != NULL) {
+            mdb_txn_abort(txn);
+        }
+        goto fail;
+    }
+    if ((rc = mdb_txn_commit(txn)) != 0) {
+        snprintf(err, errlen, "cannot create databases: %s", mdb_strerror(rc));
+        goto fail;
+    }
+    *sp = s;
+    return 0;
+fail:
+    mdb_env_close(s->env);
+    free(s);
+    return map_rc(rc) == IRBUS_ENOTFOUND ? IRBUS_EIO : map_rc(rc);
+}
+
+void
+irb_store_close(struct irb_store **sp) {
+    struct irb_store *s;
+
+    if (sp == NULL || (s = *sp) == NULL) {
+        return;
+    }
+    if (s->wtxn != NULL) {
+        mdb_txn_abort(s->wtxn);
+    }
+    mdb_env_close(s->env);
+    free(s);
+    *sp = NULL;
+}
+
+int
+irb_store_begin(struct irb_store *s) {
+    if (s->wtxn != NULL) {
+        return 0;
+    }
+    return map_rc(mdb_txn_begin(s->env, NULL, 0, &s->wtxn));
+}
+
+int
+irb_store_in_batch(const struct irb_store *s) {
+    return s->wtxn != NULL;
+}
+
+static int
+put(struct irb_store *s, MDB_dbi dbi, const void *k, size_t kl, const void *v, size_t vl) {
+    MDB_val key = {kl, (void *)k}, val = {vl, (void *)v};
+    int rc;
+
+    if ((rc = irb_store_begin(s)) != 0) {
+        return rc;
+    }
+    return map_rc(mdb_put(s->wtxn, dbi, &key, &val, 0));
+}
+
+int
+irb_store_put_record(struct irb_store *s, const struct irb_stored *r, int is_command) {
+    uint8_t k[KEY_MAX];
+    size_t kl, vl;
+    MDB_val key, val;
+    uint8_t *p;
+    int rc;
+
+    if (r->loglen == 0 || r->loglen > 255 || r->metalen > 65535) {
+        return IRBUS_EINVAL;
+    }
+    if ((rc = irb_store_begin(s)) != 0) {
+        return rc;
+    }
+    kl = record_key(k, r->log, r->loglen, r->seq);
+    vl = 8 + 32 + 64 + 2 + r->metalen + r->envlen;
+    key.mv_size = kl;
+    key.mv_data = k;
+    val.mv_size = vl;
+    /* MDB_RESERVE: LMDB gives the space and the value is written in place,
+     * without a staging copy. */
+    rc = mdb_put(s->wtxn, s->records, &key, &val, MDB_RESERVE | MDB_NOOVERWRITE);
+    if (rc != 0) {
+        return rc == MDB_KEYEXIST ? IRBUS_EEXIST : map_rc(rc);
+    }
+    p = val.mv_data;
+    be64_put(p, r->btime);
+    memcpy(p + 8, r->hash, 32);
+    memcpy(p + 40, r->sig, 64);
+    p[104] = (uint8_t)(r->metalen >> 8);
+    p[105] = (uint8_t)r->metalen;
+    memcpy(p + 106, r->meta, r->metalen);
+    memcpy(p + 106 + r->metalen, r->env, r->envlen);
+    if (is_command) {
+        return put(s, s->commands, k, kl, "", 0);
+    }
+    return 0;
+}
+
+int
+irb_store_put_head(struct irb_store *s, const char *log, size_t loglen, uint64_t seq,
+                   const uint8_t hash[32]) {
+    uint8_t v[40];
+
+    be64_put(v, seq);
+    memcpy(v + 8, hash, 32);
+    return put(s, s->heads, log, loglen, v, sizeof v);
+}
+
+int
+irb_store_put_sender(struct irb_store *s, const uint8_t pk[32], uint64_t seq) {
+    uint8_t v[8];
+
+    be64_put(v, seq);
+    return put(s, s->senders, pk, 32, v, sizeof v);
+}
+
+static size_t
+ack_key(uint8_t *k, const char *participant, const char *incident) {
+    size_t a = strlen(participant), b = strlen(incident);
+
+    memcpy(k, participant, a);
+    k[a] = 0;
+    memcpy(k + a + 1, incident, b);
+    return a + 1 + b;
+}
+
+int
+irb_store_put_ack(struct irb_store *s, const char *participant, const char *incident, uint64_t seq,
+                  uint64_t when) {
+    uint8_t k[2 * 65 + 1], v[16];
+    size_t kl;
+
+    if (strlen(participant) > 64 || strlen(incident) > 64) {
+        return IRBUS_EINVAL;
+    }
+    kl = ack_key(k, participant, incident);
+    be64_put(v, seq);
+    be64_put(v + 8, when);
+    return put(s, s->acks, k, kl, v, sizeof v);
+}
+
+int
+irb_store_commit(struct irb_store *s) {
+    int rc;
+
+    if (s->wtxn == NULL) {
+        return 0;
+    }
+    rc = mdb_txn_commit(s->wtxn);
+    s->wtxn = NULL;
+    if (rc != 0) {
+        irb_error("lmdb_commit_failed error=\"%s\"", mdb_strerror(rc));
+        return rc == MDB_MAP_FULL ? IRBUS_ESTORAGEFULL : IRBUS_EIO;
+    }
+    return 0;
+}
+
+void
+irb_store_abort(struct irb_store *s) {
+    if (s->wtxn != NULL) {
+        mdb_txn_abort(s->wtxn);
+        s->wtxn = NULL;
+    }
+}
+
+/* A read transaction, or the batch's write transaction if one is open. */
+static int
+rtxn_begin(struct irb_store *s, MDB_txn **txn) {
+    if (s->wtxn != NULL) {
+        *txn = s->wtxn;
+        return 0;
+    }
+    return map_rc(mdb_txn_begin(s->env, NULL, MDB_RDONLY, txn));
+}
+
+static void
+rtxn_end(struct irb_store *s, MDB_txn *txn) {
+    if (txn != s->wtxn) {
+        mdb_txn_abort(txn);
+    }
+}
+
+static int
+get(struct irb_store *s, MDB_dbi dbi, const void *k, size_t kl, void *out, size_t outlen) {
+    MDB_txn *txn;
+    MDB_val key = {kl, (void *)k}, val;
+    int rc;
+
+    if ((rc = rtxn_begin(s, &txn)) != 0) {
+        return rc;
+    }
+    rc = map_rc(mdb_get(txn, dbi, &key, &val));
+    if (rc == 0) {
+        if (val.mv_size != outlen) {
+            rc = IRBUS_ECORRUPT;
+        } else {
+            memcpy(out, val.mv_data, outlen);
+        }
+    }
+    rtxn_end(s, txn);
+    return rc;
+}
+
+int
+irb_store_get_head(struct irb_store *s, const char *log, size_t loglen, uint64_t *seq,
+                   uint8_t hash[32]) {
+    uint8_t v[40];
+    int rc = get(s, s->heads, log, loglen, v, sizeof v);
+
+    if (rc == 0) {
+        *seq = be64_get(v);
+        memcpy(hash, v + 8, 32);
+    }
+    return rc;
+}
+
+int
+irb_store_get_sender(struct irb_store *s, const uint8_t pk[32], uint64_t *seq) {
+    uint8_t v[8];
+    int rc = get(s, s->senders, pk, 32, v, sizeof v);
+
+    if (rc == 0) {
+        *seq = be64_get(v);
+    }
+    return rc;
+}
+
+int
+irb_store_get_ack(struct irb_store *s, const char *participant, const char *incident, uint64_t *seq,
+                  uint64_t *when) {
+    uint8_t k[2 * 65 + 1], v[16];
+    int rc;
+
+    if (strlen(participant) > 64 || strlen(incident) > 64) {
+        return IRBUS_EINVAL;
+    }
+    rc = get(s, s->acks, k, ack_key(k, participant, incident), v, sizeof v);
+    if (rc == 0) {
+        *seq = be64_get(v);
+        *when = be64_get(v + 8);
+    }
+    return rc;
+}
+
+int
+irb_store_decode_value(const uint8_t *v, size_t len, struct irb_stored *r) {
+    size_t ml;
+
+    if (len < 106) {
+        return IRBUS_ECORRUPT;
+    }
+    ml = (size_t)v[104] << 8 | v[105];
+    if (ml > len - 106) {
+        return IRBUS_ECORRUPT;
+    }
+    r->btime = be64_get(v);
+    r->hash = v + 8;
+    r->sig = v + 40;
+    r->meta = v + 106;
+    r->metalen = ml;
+    r->env = v + 106 + ml;
+    r->envlen = len - 106 - ml;
+    return 0;
+}
+
+/* Decode a records key; 0 if it belongs to log. */
+static int
+key_of_log(const MDB_val *k, const char *log, size_t loglen, uint64_t *seq) {
+    const uint8_t *p = k->mv_data;
+
+    if (k->mv_size != 1 + loglen + 8 || p[0] != loglen || memcmp(p + 1, log, loglen) != 0) {
+        return -1;
+    }
+    *seq = be64_get(p + 1 + loglen);
+    return 0;
+}
+
+static int
+scan_db(struct irb_store *s, MDB_dbi dbi, const char *log, size_t loglen, uint64_t from,
+        uint64_t until, irb_store_visit_fn fn, void *ctx) {
+    MDB_txn *txn;
+    MDB_cursor *cur = NULL;
+    uint8_t k[KEY_MAX];
+    MDB_val key, val;
+    int rc, op = MDB_SET_RANGE;
+
+    if (loglen == 0 || loglen > 255) {
+        return IRBUS_EINVAL;
+    }
+    if ((rc = rtxn_begin(s, &txn)) != 0) {
+        return rc;
+    }
+    if ((rc = map_rc(mdb_cursor_open(txn, dbi, &cur))) != 0) {
+        goto out;
+    }
+    key.mv_size = record_key(k, log, loglen, from);
+    key.mv_data = k;
+    for (;;) {
+        struct irb_stored r;
+        uint64_t seq;
+        int mrc = mdb_cursor_get(cur, &key, &val, (MDB_cursor_op)op);
+
+        op = MDB_NEXT;
+        if (mrc == MDB_NOTFOUND) {
+            rc = 0;
+            break;
+        }
+        if (mrc != 0) {
+            rc = map_rc(mrc);
+            break;
+        }
+        if (key_of_log(&key, log, loglen, &seq) != 0 || (until != 0 && seq > until)) {
+            rc = 0;
+            break;
+        }
+        if (dbi == s->commands) {
+            MDB_val rk = key, rv;
+            if ((mrc = mdb_get(txn, s->records, &rk, &rv)) != 0) {
+                rc = mrc == MDB_NOTFOUND ? IRBUS_ECORRUPT : map_rc(mrc);
+                break;
+            }
+            val = rv;
+        }
+        if ((rc = irb_store_decode_value(val.mv_data, val.mv_size, &r)) != 0) {
+            break;
+        }
+        r.log = log;
+        r.loglen = loglen;
+        r.seq = seq;
+        rc = fn(ctx, &r);
+        if (rc != 0) {
+            rc = rc > 0 ? 0 : rc;
+            break;
+        }
+    }
+out:
+    if (cur != NULL) {
+        mdb_cursor_close(cur);
+    }
+    rtxn_end(s, txn);
+    return rc;
+}
+
+int
+irb_store_scan(struct irb_store *s, const char *log, size_t loglen, uint64_t from, uint64_t until,
+               irb_store_visit_fn fn, void *ctx) {
+    return scan_db(s, s->records, log, loglen, from, until, fn, ctx);
+}
+
+int
+irb_store_scan_commands(struct irb_store *s, const char *log, size_t loglen, irb_store_visit_fn fn,
+                        void *ctx) {
+    return scan_db(s, s->commands, log, loglen, 0, 0, fn, ctx);
+}
+
+int
+irb_store_scan_heads(struct irb_store *s, irb_store_visit_fn fn, void *ctx) {
+    MDB_txn *txn;
+    MDB_cursor *cur = NULL;
+    MDB_val key, val;
+    int rc;
+
+    if ((rc = rtxn_begin(s, &txn)) != 0) {
+        return rc;
+    }
+    if ((rc = map_rc(mdb_cursor_open(txn, s->heads, &cur))) != 0) {
+        rtxn_end(s, txn);
+        return rc;
+    }
+    for (int op = MDB_FIRST;; op = MDB_NEXT) {
+        struct irb_stored r;
+        int mrc = mdb_cursor_get(cur, &key, &val, (MDB_cursor_op)op);
+        if (mrc == MDB_NOTFOUND) {
+            rc = 0;
+            break;
+        }
+        if (mrc != 0 || val.mv_size != 40 || key.mv_size == 0 || key.mv_size > 255) {
+            rc = mrc != 0 ? map_rc(mrc) : IRBUS_ECORRUPT;
+            break;
+        }
+        memset(&r, 0, sizeof r);
+        r.log = key.mv_data;
+        r.loglen = key.mv_size;
+        r.seq = be64_get(val.mv_data);
+        r.hash = (const uint8_t *)val.mv_data + 8;
+        if ((rc = fn(ctx, &r)) != 0) {
+            rc = rc > 0 ? 0 : rc;
+            break;
+        }
+    }
+    mdb_cursor_close(cur);
+    rtxn_end(s, txn);
+    return rc;
+}

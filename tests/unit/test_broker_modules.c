@@ -1,0 +1,320 @@
+/*
+ * test_broker_modules.c - irbusd's modules in process: the config parser
+ * (errors name their line), the LMDB store (batches, durability across a
+ * reopen, a full map voids the batch and keeps reads working), the record
+ * meta encoding, and the roster and incident rules.
+ */
+#include "check.h"
+
+#include "config.h"
+#include "incident.h"
+#include "irbus.h"
+#include "keys.h"
+#include "policy.h"
+#include "roster.h"
+#include "store.h"
+#include "wire.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define S(x) ((irb_str){(x), strlen(x)})
+
+static void
+test_config(void) {
+    struct irb_config c;
+    char err[256];
+    static const char good[] = "# comment\n listen = tcp://127.0.0.1:7411 \n\ndata=/tmp/x\n"
+                               "admin_key = ops.pub\nclock_window_s = 60\nlog_level = warn\n";
+
+    irb_config_defaults(&c);
+    CHECK(strcmp(c.listen, IRB_DEFAULT_LISTEN) == 0);
+    CHECK_EQ(irb_config_parse(good, strlen(good), &c, err, sizeof err), 0);
+    CHECK(strcmp(c.listen, "tcp://127.0.0.1:7411") == 0);
+    CHECK(strcmp(c.data, "/tmp/x") == 0);
+    CHECK_EQ(c.nadmin, 1);
+    CHECK_EQ(c.clock_window_ms, 60000);
+
+    irb_config_defaults(&c);
+    CHECK_EQ(irb_config_parse("data = a\n\nlistne = x\n", 21, &c, err, sizeof err), -1);
+    CHECK(strstr(err, "line 3") != NULL && strstr(err, "unknown key") != NULL);
+    CHECK_EQ(irb_config_parse("clock_window_s = 0\n", 19, &c, err, sizeof err), -1);
+    CHECK(strstr(err, "line 1") != NULL);
+    CHECK_EQ(irb_config_parse("clock_window_s = 12x\n", 21, &c, err, sizeof err), -1);
+    CHECK_EQ(irb_config_parse("listen = http://x\n", 18, &c, err, sizeof err), -1);
+    CHECK_EQ(irb_config_parse("just words\n", 11, &c, err, sizeof err), -1);
+    CHECK(strstr(err, "key = value") != NULL);
+    CHECK_EQ(irb_config_parse("data = a\0b\n", 11, &c, err, sizeof err), -1);
+    CHECK(strstr(err, "NUL") != NULL);
+}
+
+struct count {
+    int n;
+    uint64_t last;
+};
+
+static int
+count_cb(void *ctx, const struct irb_stored *r) {
+    struct count *c = ctx;
+
+    c->n++;
+    CHECK(r->seq > c->last);
+    c->last = r->seq;
+    CHECK(r->envlen == 3 && memcmp(r->env, "env", 3) == 0);
+    return 0;
+}
+
+static void
+put_one(struct irb_store *s, const char *log, uint64_t seq, int cmd, int want) {
+    uint8_t hash[32] = {1}, sig[64] = {2};
+    struct irb_stored r = {log,
+                           strlen(log),
+                           seq,
+                           1000 + seq,
+                           hash,
+                           sig,
+                           (const uint8_t *)"m",
+                           1,
+                           (const uint8_t *)"env",
+                           3};
+
+    CHECK_EQ(irb_store_put_record(s, &r, cmd), want);
+}
+
+static void
+test_store(const char *dir) {
+    struct irb_store *s = NULL;
+    char err[256];
+    uint8_t pk[32] = {9}, h[32] = {7}, got[32];
+    uint64_t seq, when;
+    struct count c = {0, 0};
+    int rc;
+
+    CHECK_EQ(irb_store_open(dir, 4 << 20, &s, err, sizeof err), 0);
+    for (uint64_t i = 1; i <= 5; i++) {
+        put_one(s, "INC-1", i, i == 1, 0);
+    }
+    put_one(s, "INC-1", 3, 0, IRBUS_EEXIST);
+    CHECK_EQ(irb_store_put_head(s, "INC-1", 5, 5, h), 0);
+    CHECK_EQ(irb_store_put_sender(s, pk, 42), 0);
+    CHECK_EQ(irb_store_put_ack(s, "bob@csirt", "INC-1", 4, 777), 0);
+    CHECK_EQ(irb_store_commit(s), 0);
+    irb_store_close(&s);
+    CHECK(s == NULL);
+
+    /* Everything committed is there after a reopen. */
+    CHECK_EQ(irb_store_open(dir, 4 << 20, &s, err, sizeof err), 0);
+    CHECK_EQ(irb_store_get_head(s, "INC-1", 5, &seq, got), 0);
+    CHECK(seq == 5 && memcmp(got, h, 32) == 0);
+    CHECK_EQ(irb_store_get_sender(s, pk, &seq), 0);
+    CHECK_EQ(seq, 42);
+    CHECK_EQ(irb_store_get_ack(s, "bob@csirt", "INC-1", &seq, &when), 0);
+    CHECK(seq == 4 && when == 777);
+    CHECK_EQ(irb_store_get_head(s, "INC-2", 5, &seq, got), IRBUS_ENOTFOUND);
+    CHECK_EQ(irb_store_scan(s, "INC-1", 5, 2, 4, count_cb, &c), 0);
+    CHECK_EQ(c.n, 3);
+    c.n = 0;
+    c.last = 0;
+    CHECK_EQ(irb_store_scan(s, "INC-1", 5, 1, 0, count_cb, &c), 0);
+    CHECK_EQ(c.n, 5);
+    c.n = 0;
+    c.last = 0;
+    CHECK_EQ(irb_store_scan_commands(s, "INC-1", 5, count_cb, &c), 0);
+    CHECK_EQ(c.n, 1);
+    /* A log whose name is a prefix of another is not mixed into it. */
+    c.n = 0;
+    c.last = 0;
+    CHECK_EQ(irb_store_scan(s, "INC", 3, 1, 0, count_cb, &c), 0);
+    CHECK_EQ(c.n, 0);
+    /* An abandoned batch leaves nothing behind. */
+    put_one(s, "INC-1", 6, 0, 0);
+    irb_store_abort(s);
+    c.n = 0;
+    c.last = 0;
+    CHECK_EQ(irb_store_scan(s, "INC-1", 5, 6, 0, count_cb, &c), 0);
+    CHECK_EQ(c.n, 0);
+
+    /* Fill the map: the batch fails as "storage full", nothing of it is
+     * stored, and reads keep working. */
+    {
+        uint8_t *big = calloc(1, 65536);
+        uint8_t hash[32] = {0}, sig[64] = {0};
+        uint64_t i = 100;
+        rc = 0;
+        while (rc == 0 && i < 100000) {
+            struct irb_stored r = {"FULL", 4, i++, 0, hash, sig, big, 0, big, 65536};
+            rc = irb_store_put_record(s, &r, 0);
+            if (rc == 0 && i % 8 == 0) {
+                rc = irb_store_commit(s);
+            }
+        }
+        free(big);
+        CHECK_EQ(rc, IRBUS_ESTORAGEFULL);
+        irb_store_abort(s);
+    }
+    c.n = 0;
+    c.last = 0;
+    CHECK_EQ(irb_store_scan(s, "INC-1", 5, 1, 0, count_cb, &c), 0);
+    CHECK_EQ(c.n, 5);
+    irb_store_close(&s);
+
+    {
+        struct irb_stored r;
+        uint8_t v[106] = {0};
+        CHECK_EQ(irb_store_decode_value(v, 105, &r), IRBUS_ECORRUPT);
+        v[104] = 0;
+        v[105] = 1; /* meta longer than what follows */
+        CHECK_EQ(irb_store_decode_value(v, 106, &r), IRBUS_ECORRUPT);
+        v[105] = 0;
+        CHECK_EQ(irb_store_decode_value(v, 106, &r), 0);
+    }
+}
+
+static void
+test_meta(void) {
+    struct irb_meta m, d;
+    uint8_t buf[IRB_META_MAX];
+    size_t n;
+
+    memset(&m, 0, sizeof m);
+    m.channel = IRB_CH_FINDINGS;
+    m.tlp = IRB_TLP_RED;
+    m.sender = S("alice@acme");
+    m.org = S("acme");
+    m.nto = 2;
+    m.to[0] = S("bob@csirt");
+    m.to[1] = S("carol@csirt");
+    n = irb_meta_encode(&m, buf);
+    CHECK_EQ(irb_meta_decode(buf, n, &d), 0);
+    CHECK(d.channel == m.channel && d.tlp == m.tlp && d.nto == 2);
+    CHECK(d.to[1].len == 11 && memcmp(d.to[1].p, "carol@csirt", 11) == 0);
+    for (size_t cut = 0; cut < n; cut++) {
+        CHECK_EQ(irb_meta_decode(buf, cut, &d), IRBUS_ECORRUPT);
+    }
+    buf[0] = 2;
+    CHECK_EQ(irb_meta_decode(buf, n, &d), IRBUS_ECORRUPT);
+}
+
+static const char *
+org_of(void *ctx, const char *participant, size_t len) {
+    const struct irb_participant *p = irb_roster_participant(ctx, participant, len);
+
+    return p != NULL ? p->org : NULL;
+}
+
+static void
+test_roster_incident(void) {
+    struct irb_roster r;
+    struct irb_incidents t = {0};
+    struct irb_incident *in = NULL;
+    struct irb_env e;
+    uint8_t seed[32], curve[32], pk[32];
+    char user[IRB_USER_MAX];
+    irbus_key *alice = NULL, *bob = NULL;
+    const char *rule = "";
+
+    memset(seed, 1, sizeof seed);
+    CHECK_EQ(irbus_key_from_seed(seed, &alice), 0);
+    memset(seed, 2, sizeof seed);
+    CHECK_EQ(irbus_key_from_seed(seed, &bob), 0);
+    CHECK_EQ(irb_roster_init(&r), 0);
+
+    memset(&e, 0, sizeof e);
+    e.kind = IRB_K_ORG_ADD;
+    e.org = S("acme");
+    e.name = S("Acme");
+    CHECK_EQ(irb_roster_check(&r, &e), 0);
+    CHECK_EQ(irb_roster_apply(&r, &e), 0);
+    CHECK_EQ(irb_roster_check(&r, &e), IRBUS_EEXIST);
+
+    memset(&e, 0, sizeof e);
+    e.kind = IRB_K_PARTICIPANT_ADD;
+    e.participant = S("alice@acme");
+    e.org = S("nowhere");
+    e.key = (irb_bin){irbus_key_public(alice), 32};
+    CHECK_EQ(irb_roster_check(&r, &e), IRBUS_ENOTFOUND);
+    e.org = S("acme");
+    CHECK_EQ(irb_roster_check(&r, &e), 0);
+    CHECK_EQ(irb_roster_apply(&r, &e), 0);
+    e.participant = S("alice2@acme");
+    CHECK_EQ(irb_roster_check(&r, &e), IRBUS_EEXIST); /* same key twice */
+
+    CHECK_EQ(irb_key_curve_public(irbus_key_public(alice), curve), 0);
+    CHECK_EQ(irb_roster_zap_lookup(&r, curve, user, pk), 0);
+    CHECK(strcmp(user, "alice@acme") == 0 && memcmp(pk, irbus_key_public(alice), 32) == 0);
+    CHECK_EQ(irb_key_curve_public(irbus_key_public(bob), curve), 0);
+    CHECK_EQ(irb_roster_zap_lookup(&r, curve, user, pk), IRBUS_EUNKNOWNKEY);
+
+    /* Incident rules. */
+    CHECK_EQ(irb_incident_create(&t, "INC-1", 5, &in), 0);
+    memset(&e, 0, sizeof e);
+    e.kind = IRB_K_INCIDENT_OPEN;
+    e.title = S("t");
+    CHECK_EQ(irb_incident_check(in, &e, org_of, &r), 0);
+    irb_incident_apply(in, &e, "alice@acme");
+    CHECK(irb_incident_is_coord(in, "alice@acme", 10));
+    e.kind = IRB_K_PARTY_ADD;
+    e.org = S("acme");
+    e.role = IRB_ROLE_AFFECTED;
+    e.spoc = S("mallory@evil");
+    e.present = IRB_BIT(IRB_EI_SPOC);
+    CHECK_EQ(irb_incident_check(in, &e, org_of, &r), IRBUS_ENOTFOUND);
+    e.spoc = S("alice@acme");
+    CHECK_EQ(irb_incident_check(in, &e, org_of, &r), 0);
+    irb_incident_apply(in, &e, "alice@acme");
+    CHECK_EQ(irb_incident_check(in, &e, org_of, &r), IRBUS_EEXIST);
+    memset(&e, 0, sizeof e);
+    e.kind = IRB_K_STATE_SET;
+    e.state = IRB_STATE_RECOVERED;
+    CHECK_EQ(irb_incident_check(in, &e, org_of, &r), 0);
+    irb_incident_apply(in, &e, "");
+    e.state = IRB_STATE_CONTAINED;
+    CHECK_EQ(irb_incident_check(in, &e, org_of, &r), IRBUS_ESTATE);
+
+    /* Policy: a member may read; a non-member may not; coordinators only for
+     * commands. */
+    {
+        struct irb_participant outsider;
+        memset(&outsider, 0, sizeof outsider);
+        strcpy(outsider.id, "eve@other");
+        strcpy(outsider.org, "other");
+        CHECK_EQ(irb_policy_read(in, irb_roster_participant(&r, "alice@acme", 10), &rule), 0);
+        CHECK_EQ(irb_policy_read(in, &outsider, &rule), IRBUS_EDENIED);
+        CHECK(strcmp(rule, "members_only") == 0);
+        e.kind = IRB_K_COORD_ADD;
+        CHECK_EQ(irb_policy_command(in, &outsider, &e, &rule), IRBUS_EDENIED);
+    }
+
+    /* Revocation: the key is refused at the handshake from then on. */
+    memset(&e, 0, sizeof e);
+    e.kind = IRB_K_PARTICIPANT_REVOKE;
+    e.participant = S("alice@acme");
+    CHECK_EQ(irb_roster_check(&r, &e), 0);
+    CHECK_EQ(irb_roster_apply(&r, &e), 0);
+    CHECK_EQ(irb_roster_check(&r, &e), IRBUS_ESTATE);
+    CHECK_EQ(irb_key_curve_public(irbus_key_public(alice), curve), 0);
+    CHECK_EQ(irb_roster_zap_lookup(&r, curve, user, pk), IRBUS_EREVOKED);
+
+    irb_incidents_fini(&t);
+    irb_roster_fini(&r);
+    irbus_key_destroy(&alice);
+    irbus_key_destroy(&bob);
+}
+
+int
+main(void) {
+    char dir[] = "/tmp/irb-store-XXXXXX";
+    char cmd[128];
+
+    CHECK_EQ(irbus_init(), 0);
+    test_config();
+    CHECK(mkdtemp(dir) != NULL);
+    test_store(dir);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK_EQ(system(cmd), 0);
+    test_meta();
+    test_roster_incident();
+    return check_done("test_broker_modules");
+}
