@@ -53,14 +53,14 @@ enum irbus_error {
     IRBUS_EMSGPACK = -101,      /**< a byte that is not valid msgpack here (0xc1, ext types) */
     IRBUS_ETRAILING = -102,     /**< bytes follow the top-level value */
     IRBUS_ETOOBIG = -103,       /**< the frame exceeds the frame size limit */
-    IRBUS_ECOUNT = -104,        /**< a map or array count exceeds its limit or the bytes left */
+    IRBUS_ECOUNT = -104,        /**< a map or array count exceeds its documented limit */
     IRBUS_EDEPTH = -105,        /**< nesting deeper than the limit */
     IRBUS_ETYPE = -106,         /**< a field or key has the wrong msgpack type */
     IRBUS_EDUPFIELD = -107,     /**< a map key appears twice */
     IRBUS_EMISSING = -108,      /**< a required field is missing */
     IRBUS_EUNKNOWNFIELD = -109, /**< a field not defined for this message type */
     IRBUS_EUTF8 = -110,         /**< a string is not valid UTF-8 */
-    IRBUS_EFORMAT = -111,       /**< an id, channel or kind does not match its format */
+    IRBUS_EFORMAT = -111,       /**< an id or content type does not match its format */
     IRBUS_ELENGTH = -112,       /**< a string or binary value has a length out of bounds */
     IRBUS_EVERSION = -113,      /**< unsupported protocol version */
     IRBUS_EMSGTYPE = -114,      /**< unknown message type or envelope kind */
