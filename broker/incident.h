@@ -35,6 +35,7 @@ struct irb_incident {
     size_t ncoords;
     uint64_t head;    /* last sequence stored */
     uint8_t hash[32]; /* chain hash of `head` (genesis when head is 0) */
+    uint8_t corrupt;  /* the chain tail did not verify at start: not served */
 };
 
 /* Owned by the broker context. */

@@ -1,0 +1,63 @@
+/*
+ * loop.h - the broker context and its event loop: one thread owns the
+ * ROUTER socket, the roster, the incidents and the store; the ZAP thread
+ * only reads the roster under its lock.
+ */
+#ifndef IRB_LOOP_H
+#define IRB_LOOP_H
+
+#include "config.h"
+#include "incident.h"
+#include "roster.h"
+#include "store.h"
+#include "wire.h"
+#include "zap.h"
+
+#include <signal.h>
+
+struct irb_sub {
+    uint64_t id;
+    struct irb_incident *in;
+    uint32_t channels;
+    uint64_t next;   /* next sequence to look at */
+    uint64_t credit; /* deliveries the subscriber still accepts */
+};
+
+/* One client connection, keyed by its broker-assigned routing id and bound
+ * to the ZAP user and key it authenticated with. */
+struct irb_conn {
+    uint8_t rid[8];
+    size_t ridlen;
+    char user[IRB_USER_MAX];
+    uint8_t pk[32];
+    struct irb_sub subs[IRB_MAX_SUBS];
+    size_t nsubs;
+    uint64_t next_sub;
+};
+
+/* Everything the broker owns; one per process, passed explicitly. */
+struct irb_broker {
+    struct irb_config cfg;
+    irbus_key *key;
+    void *zctx;
+    void *router;
+    struct irb_zap zap;
+    struct irb_roster roster;
+    struct irb_incidents incidents;
+    struct irb_incident system; /* the "_system" log: roster changes */
+    struct irb_store *store;
+    struct irb_conn **conns;
+    size_t nconns, capconns;
+    volatile sig_atomic_t *stop;
+    uint8_t *out;        /* IRB_MAX_FRAME bytes for encoding answers */
+    struct irb_frame *f; /* decode scratch */
+    struct irb_env *e;
+};
+
+/* Rebuild roster and incidents from the store and verify chain tails.
+ * Returns 0 or a negative code with a reason logged. */
+int irb_broker_recover(struct irb_broker *b);
+/* Run until *stop is set or a fatal error. Returns 0 or a negative code. */
+int irb_broker_run(struct irb_broker *b);
+
+#endif
