@@ -1,0 +1,291 @@
+/*
+ * 10-security.c - the real broker on an ipc:// endpoint in a temporary
+ * directory: an unknown key gets nothing in or out; receipts verify;
+ * a forged sender, a bad signature, a replay (before and after a restart)
+ * and a stale timestamp are refused with their codes; a subscriber that
+ * disconnects and resumes gets every message exactly once, in order;
+ * revocation cuts off an open connection; every malformed vector gets its
+ * code while the broker keeps serving.
+ * Usage: 10-security IRBUSD
+ */
+#include "check.h"
+#include "harness.h"
+
+#include "irbus.h"
+#include "wire.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct broker br;
+static irbus_key *op, *alice, *bob, *eve;
+static uint8_t buf[IRB_MAX_FRAME], frame_bytes[8192];
+static struct irb_frame f;
+
+static int
+publish_text(irbus_client *c, const char *channel, const char *text, struct irbus_receipt *r) {
+    struct irbus_publish p = {"INC-1", channel, "GREEN",      NULL, NULL,
+                              NULL,    0,       "text/plain", text, strlen(text)};
+
+    return irbus_publish(c, &p, r);
+}
+
+static void
+setup(void) {
+    irbus_client *c = connect_as(&br, op);
+
+    CHECK(c != NULL);
+    CHECK_EQ(irbus_admin_org_add(c, "acme", "entity", "Acme Water", NULL), 0);
+    CHECK_EQ(irbus_admin_org_add(c, "csirt", "csirt", "National CSIRT", NULL), 0);
+    CHECK_EQ(irbus_admin_participant_add(c, "alice@acme", "acme", irbus_key_public(alice), 0, NULL,
+                                         NULL),
+             0);
+    CHECK_EQ(
+        irbus_admin_participant_add(c, "bob@csirt", "csirt", irbus_key_public(bob), 0, NULL, NULL),
+        0);
+    /* Operators' commands are refused from participants, and the other way. */
+    irbus_client_destroy(&c);
+    c = connect_as(&br, alice);
+    CHECK_EQ(irbus_admin_org_add(c, "evil", "entity", "Evil", NULL), IRBUS_EDENIED);
+    CHECK_EQ(irbus_incident_open(c, "INC-1", "Ransomware at Acme", "nis2", NULL), 0);
+    CHECK_EQ(irbus_incident_party_add(c, "INC-1", "acme", "affected", "alice@acme", NULL), 0);
+    CHECK_EQ(irbus_incident_party_add(c, "INC-1", "csirt", "csirt", "bob@csirt", NULL), 0);
+    CHECK_EQ(irbus_incident_party_add(c, "INC-1", "csirt", "csirt", "bob@csirt", NULL),
+             IRBUS_EEXIST);
+    irbus_client_destroy(&c);
+}
+
+static void
+test_unknown_key(void) {
+    irbus_client *c = connect_as(&br, eve);
+    struct irbus_receipt r;
+    void *raw;
+    size_t n;
+
+    irbus_client_set_timeout(c, 700);
+    CHECK_EQ(publish_text(c, "status", "from an unknown key", &r), IRBUS_ETIMEOUT);
+    irbus_client_destroy(&c);
+    raw = raw_connect(&br, eve);
+    n = build_publish(eve, irbus_key_public(eve), "INC-1", "status", "x", 1, wall_ms(), frame_bytes,
+                      sizeof frame_bytes);
+    CHECK(n > 0);
+    CHECK_EQ(raw_call(raw, frame_bytes, n, buf, sizeof buf, &f, 700), -1); /* nothing out */
+    raw_close(raw);
+}
+
+static uint64_t
+raw_expect(void *raw, const uint8_t *bytes, size_t n, int want_code) {
+    int rc = raw_call(raw, bytes, n, buf, sizeof buf, &f, 3000);
+
+    CHECK_EQ(rc, 0);
+    if (rc != 0) {
+        return 0;
+    }
+    if (want_code == 0) {
+        CHECK_EQ(f.t, IRB_T_RECEIPT);
+        return f.seq;
+    }
+    CHECK_EQ(f.t, IRB_T_ERROR);
+    if (f.t == IRB_T_ERROR) {
+        CHECK_EQ(f.code, want_code);
+    }
+    return 0;
+}
+
+static void
+test_refusals(void) {
+    void *raw = raw_connect(&br, alice);
+    uint64_t seq = wall_ms() * 1000;
+    size_t n;
+    uint8_t replay[8192];
+    size_t rn;
+
+    /* Forged sender: bob's key and signature on alice's connection. */
+    n = build_publish(bob, irbus_key_public(bob), "INC-1", "status", "forged", seq, wall_ms(),
+                      frame_bytes, sizeof frame_bytes);
+    raw_expect(raw, frame_bytes, n, -IRBUS_ESENDER);
+    /* Bad signature: the last byte of the frame is the signature's last. */
+    n = build_publish(alice, irbus_key_public(alice), "INC-1", "status", "bad sig", seq + 1,
+                      wall_ms(), frame_bytes, sizeof frame_bytes);
+    frame_bytes[n - 1] ^= 1;
+    raw_expect(raw, frame_bytes, n, -IRBUS_EBADSIG);
+    /* Stale and future timestamps. */
+    n = build_publish(alice, irbus_key_public(alice), "INC-1", "status", "stale", seq + 2,
+                      wall_ms() - 10 * 60 * 1000, frame_bytes, sizeof frame_bytes);
+    raw_expect(raw, frame_bytes, n, -IRBUS_ECLOCK);
+    n = build_publish(alice, irbus_key_public(alice), "INC-1", "status", "future", seq + 3,
+                      wall_ms() + 10 * 60 * 1000, frame_bytes, sizeof frame_bytes);
+    raw_expect(raw, frame_bytes, n, -IRBUS_ECLOCK);
+    /* A good one, then the same bytes again: a replay. */
+    rn = build_publish(alice, irbus_key_public(alice), "INC-1", "status", "once", seq + 4,
+                       wall_ms(), replay, sizeof replay);
+    CHECK(raw_expect(raw, replay, rn, 0) > 0);
+    raw_expect(raw, replay, rn, -IRBUS_EREPLAY);
+    /* A lower sequence with a fresh signature is a replay too. */
+    n = build_publish(alice, irbus_key_public(alice), "INC-1", "status", "lower", seq + 3,
+                      wall_ms(), frame_bytes, sizeof frame_bytes);
+    raw_expect(raw, frame_bytes, n, -IRBUS_EREPLAY);
+    raw_close(raw);
+
+    /* After a restart (SIGKILL: no clean shutdown) the replay is still refused. */
+    broker_stop(&br, SIGKILL);
+    CHECK_EQ(broker_start(&br), 0);
+    raw = raw_connect(&br, alice);
+    /* the timestamp is still inside the window, so only the sequence refuses it */
+    raw_expect(raw, replay, rn, -IRBUS_EREPLAY);
+    raw_close(raw);
+}
+
+static void
+test_receipt_and_resume(void) {
+    irbus_client *a = connect_as(&br, alice), *b = connect_as(&br, bob);
+    struct irbus_receipt r;
+    irbus_message *m = NULL;
+    uint64_t first = 0, last = 0, seen = 0, expect;
+    char text[32];
+    int rc;
+
+    for (int i = 0; i < 20; i++) {
+        snprintf(text, sizeof text, "status %d", i);
+        CHECK_EQ(publish_text(a, "status", text, &r), 0);
+        CHECK_EQ(irbus_receipt_verify(&r, br.pk), 0);
+        CHECK(strcmp(r.incident, "INC-1") == 0);
+        r.btime++;
+        CHECK_EQ(irbus_receipt_verify(&r, br.pk), IRBUS_EBADSIG);
+        if (first == 0) {
+            first = r.seq;
+        }
+        last = r.seq;
+    }
+    /* Read half, disconnect, resume from the next sequence. */
+    CHECK_EQ(irbus_subscribe(b, "INC-1", "status", IRBUS_FROM_START, 8, NULL), 0);
+    expect = 1;
+    while (expect <= last / 2 && (rc = irbus_receive(b, 3000, &m)) == 0) {
+        CHECK_EQ(m->seq, expect);
+        expect = m->seq + 1;
+        seen++;
+        irbus_message_destroy(&m);
+    }
+    irbus_client_destroy(&b);
+    b = connect_as(&br, bob);
+    CHECK_EQ(irbus_subscribe(b, "INC-1", "status", expect, 8, NULL), 0);
+    while (expect <= last && (rc = irbus_receive(b, 3000, &m)) == 0) {
+        CHECK_EQ(m->seq, expect); /* no gap, no duplicate, in order */
+        expect = m->seq + 1;
+        seen++;
+        irbus_message_destroy(&m);
+    }
+    CHECK_EQ(expect, last + 1);
+    CHECK_EQ(irbus_receive(b, 300, &m), IRBUS_ETIMEOUT); /* nothing twice */
+    /* Live: a new message reaches the subscriber. */
+    CHECK_EQ(publish_text(a, "status", "live", &r), 0);
+    CHECK_EQ(irbus_receive(b, 3000, &m), 0);
+    if (m != NULL) {
+        CHECK_EQ(m->seq, r.seq);
+        CHECK(m->payload_len == 4 && memcmp(m->payload, "live", 4) == 0);
+        irbus_message_destroy(&m);
+    }
+    CHECK_EQ(irbus_ack(b, "INC-1", r.seq), 0);
+    CHECK_EQ(irbus_ack(b, "INC-1", r.seq + 100), IRBUS_EVALUE);
+    printf("resume: %llu messages seen once each\n", (unsigned long long)seen);
+    irbus_client_destroy(&a);
+    irbus_client_destroy(&b);
+}
+
+static void
+test_revocation(void) {
+    irbus_client *a = connect_as(&br, alice), *b = connect_as(&br, bob), *o = connect_as(&br, op);
+    struct irbus_receipt r;
+    irbus_message *m = NULL;
+
+    CHECK_EQ(irbus_subscribe(b, "INC-1", "status", IRBUS_FROM_NEW, 16, NULL), 0);
+    CHECK_EQ(publish_text(a, "status", "before", &r), 0);
+    CHECK_EQ(irbus_receive(b, 3000, &m), 0);
+    irbus_message_destroy(&m);
+    CHECK_EQ(irbus_admin_participant_revoke(o, "bob@csirt", NULL), 0);
+    CHECK_EQ(publish_text(a, "status", "after", &r), 0);
+    CHECK_EQ(irbus_receive(b, 700, &m), IRBUS_ETIMEOUT); /* nothing delivered */
+    CHECK_EQ(publish_text(b, "status", "from revoked", &r), IRBUS_EREVOKED);
+    irbus_client_destroy(&b);
+    b = connect_as(&br, bob); /* a new connection is refused at the handshake */
+    irbus_client_set_timeout(b, 700);
+    CHECK_EQ(publish_text(b, "status", "again", &r), IRBUS_ETIMEOUT);
+    irbus_client_destroy(&a);
+    irbus_client_destroy(&b);
+    irbus_client_destroy(&o);
+}
+
+static void
+test_malformed(const char *srcdir) {
+    char path[1024], line[512], name[128];
+    int code, count = 0;
+    FILE *idx;
+    void *raw = raw_connect(&br, alice);
+    irbus_client *a;
+    struct irbus_receipt r;
+
+    snprintf(path, sizeof path, "%s/schema/vectors/malformed/INDEX", srcdir);
+    idx = fopen(path, "r");
+    CHECK(idx != NULL);
+    while (idx != NULL && fgets(line, sizeof line, idx) != NULL) {
+        size_t tl, n;
+        uint8_t *text, *bytes;
+        if (sscanf(line, "%127s %d", name, &code) != 2) {
+            continue;
+        }
+        snprintf(path, sizeof path, "%s/schema/vectors/malformed/%s.hex", srcdir, name);
+        text = check_read_file(path, &tl);
+        bytes = text ? check_unhex((const char *)text, &n) : NULL;
+        if (bytes != NULL && raw_call(raw, bytes, n, buf, sizeof buf, &f, 3000) == 0) {
+            CHECK_EQ(f.t, IRB_T_ERROR);
+            if ((int)f.code != code) {
+                fprintf(stderr, "malformed %s: broker said %llu, want %d\n", name,
+                        (unsigned long long)f.code, code);
+            }
+            CHECK_EQ(f.code, code);
+            count++;
+        } else {
+            fprintf(stderr, "malformed %s: no answer\n", name);
+            CHECK(0);
+        }
+        free(text);
+        free(bytes);
+    }
+    if (idx != NULL) {
+        fclose(idx);
+    }
+    raw_close(raw);
+    printf("malformed: %d frames answered with their codes\n", count);
+    a = connect_as(&br, alice);
+    CHECK_EQ(publish_text(a, "status", "still serving", &r), 0);
+    irbus_client_destroy(&a);
+}
+
+int
+main(int argc, char **argv) {
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s IRBUSD\n", argv[0]);
+        return 64;
+    }
+    CHECK_EQ(irbus_init(), 0);
+    CHECK_EQ(broker_init(&br, argv[1], NULL), 0);
+    CHECK_EQ(broker_start(&br), 0);
+    op = make_key(&br, "op", 0xa0);
+    alice = make_key(&br, "alice", 1);
+    bob = make_key(&br, "bob", 2);
+    eve = make_key(&br, "eve", 3);
+    setup();
+    test_unknown_key();
+    test_refusals();
+    test_receipt_and_resume();
+    test_malformed(IRB_SOURCE_DIR);
+    test_revocation();
+    broker_cleanup(&br);
+    irbus_key_destroy(&op);
+    irbus_key_destroy(&alice);
+    irbus_key_destroy(&bob);
+    irbus_key_destroy(&eve);
+    return check_done("10-security");
+}
