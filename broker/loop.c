@@ -146,6 +146,24 @@ send_receipt(struct irb_broker *b, const struct pending *p) {
 
 /* ---- commit ------------------------------------------------------------- */
 
+/* The batch cannot be stored: abort its transaction, undo the in-memory
+ * heads it advanced, and answer every request in it with the error. */
+static void
+batch_fail(struct irb_broker *b, int rc) {
+    irb_store_abort(b->store);
+    for (size_t i = batch.nh; i-- > 0;) { /* undo in reverse order */
+        batch.h[i].in->head = batch.h[i].head;
+        memcpy(batch.h[i].in->hash, batch.h[i].hash, 32);
+    }
+    for (size_t i = 0; i < batch.np; i++) {
+        send_error(b, batch.p[i].c, batch.p[i].id, rc,
+                   rc == IRBUS_ESTORAGEFULL ? "storage full: nothing was stored; tell the operator"
+                                            : "the store failed: nothing was stored");
+    }
+    irb_warn("batch_failed records=%zu rc=%d", batch.np, rc);
+    batch.np = batch.nh = batch.ns = 0;
+}
+
 /* Commit the batch and answer it. Returns 0, IRBUS_ESTORAGEFULL (answered
  * with errors, state rolled back), or IRBUS_EIO (fatal: stop the broker). */
 static int
@@ -156,30 +174,19 @@ flush(struct irb_broker *b) {
         return 0;
     }
     rc = irb_store_commit(b->store);
-    if (rc == 0) {
-        for (size_t i = 0; i < batch.np; i++) {
-            if (batch.p[i].receipt) {
-                send_receipt(b, &batch.p[i]);
-            } else {
-                send_ok(b, batch.p[i].c, batch.p[i].id, 0);
-            }
+    if (rc != 0) {
+        batch_fail(b, rc == IRBUS_ESTORAGEFULL ? rc : IRBUS_EINTERNAL);
+        return rc == IRBUS_ESTORAGEFULL ? rc : IRBUS_EIO;
+    }
+    for (size_t i = 0; i < batch.np; i++) {
+        if (batch.p[i].receipt) {
+            send_receipt(b, &batch.p[i]);
+        } else {
+            send_ok(b, batch.p[i].c, batch.p[i].id, 0);
         }
-    } else {
-        irb_store_abort(b->store);
-        for (size_t i = batch.nh; i-- > 0;) { /* undo in reverse order */
-            batch.h[i].in->head = batch.h[i].head;
-            memcpy(batch.h[i].in->hash, batch.h[i].hash, 32);
-        }
-        for (size_t i = 0; i < batch.np; i++) {
-            send_error(b, batch.p[i].c, batch.p[i].id, rc,
-                       rc == IRBUS_ESTORAGEFULL
-                           ? "storage full: nothing was stored; tell the operator"
-                           : "the store failed: nothing was stored");
-        }
-        irb_warn("batch_failed records=%zu rc=%d", batch.np, rc);
     }
     batch.np = batch.nh = batch.ns = 0;
-    return rc == IRBUS_ESTORAGEFULL ? rc : rc != 0 ? IRBUS_EIO : 0;
+    return 0;
 }
 
 /* ---- connections -------------------------------------------------------- */
@@ -424,11 +431,9 @@ handle_signed(struct irb_broker *b, struct irb_conn *c, const struct irb_frame *
             return rc;
         }
         if ((rc = append(b, c, f->id, in, f, e, digest, &m, 0)) != 0) {
-            if (rc == IRBUS_ESTORAGEFULL) {
-                /* The whole transaction is void: answer everything in it. */
-                return flush(b) == IRBUS_EIO ? IRBUS_EIO : 0;
-            }
-            return rc;
+            /* The whole transaction is void: answer everything in it. */
+            batch_fail(b, rc);
+            send_error(b, c, f->id, rc, "storage full: nothing was stored; tell the operator");
         }
         return 0;
     }
@@ -477,8 +482,10 @@ handle_signed(struct irb_broker *b, struct irb_conn *c, const struct irb_frame *
         fill_meta(&m, e, p, 1);
     }
     (void)created;
-    if ((rc = append(b, c, f->id, in, f, e, digest, &m, 1)) != 0 && rc != IRBUS_ESTORAGEFULL) {
-        return rc;
+    if ((rc = append(b, c, f->id, in, f, e, digest, &m, 1)) != 0) {
+        batch_fail(b, rc);
+        send_error(b, c, f->id, rc, "storage full: nothing was stored; tell the operator");
+        return 0;
     }
     rc = flush(b);
     if (rc != 0) {
@@ -680,7 +687,8 @@ handle_request(struct irb_broker *b, struct irb_conn *c, const struct irb_frame 
             return;
         }
         if (irb_store_put_ack(b->store, p->id, in->id, f->seq, now_ms()) != 0) {
-            send_error(b, c, f->id, IRBUS_ESTORAGEFULL, "cannot record the ack");
+            batch_fail(b, IRBUS_ESTORAGEFULL);
+            send_error(b, c, f->id, IRBUS_ESTORAGEFULL, "storage full: the ack was not recorded");
             return;
         }
         batch.p[batch.np] = (struct pending){c, f->id, 0, in, f->seq, 0, {0}};

@@ -65,6 +65,8 @@ broker_start(struct broker *b) {
     pid_t pid;
 
     snprintf(log, sizeof log, "%s/irbusd.log", b->dir);
+    fflush(stdout); /* or the child's freopen writes our buffer a second time */
+    fflush(stderr);
     pid = fork();
     if (pid < 0) {
         return -1;
