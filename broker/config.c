@@ -21,6 +21,7 @@ irb_config_defaults(struct irb_config *c) {
     c->mapsize = (uint64_t)1 << 30;
     c->clock_window_ms = 300000;
     c->log_level = IRB_LOG_INFO;
+    c->verify_threads = IRB_VERIFY_AUTO;
 }
 
 static int
@@ -113,8 +114,20 @@ apply(struct irb_config *c, const char *k, const char *v, const char **why) {
         c->log_level = l;
         return 0;
     }
+    if (strcmp(k, "verify_threads") == 0) {
+        *why = "verify_threads is auto or a whole number from 0 to 16";
+        if (strcmp(v, "auto") == 0) {
+            c->verify_threads = IRB_VERIFY_AUTO;
+            return 0;
+        }
+        if (parse_u64(v, 0, IRB_VERIFY_MAX, &u) != 0) {
+            return -1;
+        }
+        c->verify_threads = (uint32_t)u;
+        return 0;
+    }
     *why = "unknown key (known: listen, data, key, admin_key, mapsize_mb, mapsize_kb, "
-           "clock_window_s, log_level)";
+           "clock_window_s, log_level, verify_threads)";
     return -1;
 }
 

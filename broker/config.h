@@ -21,11 +21,15 @@ struct irb_config {
     uint64_t mapsize;         /* LMDB map size, bytes */
     uint64_t clock_window_ms; /* accepted |ts - broker time| */
     int log_level;            /* enum irb_log_level */
-    uint32_t workers;         /* signature-verification threads (reserved: 0 = inline) */
+    uint32_t verify_threads;  /* extra signature-verification threads; IRB_VERIFY_AUTO */
 };
 
 #define IRB_DEFAULT_LISTEN "tcp://127.0.0.1:7400"
 #define IRB_DEFAULT_DATA   "var/irbusd"
+/* verify_threads = auto: one per online CPU beyond the first (the loop
+ * thread verifies too), at most IRB_VERIFY_MAX. */
+#define IRB_VERIFY_AUTO UINT32_MAX
+#define IRB_VERIFY_MAX  16
 
 void irb_config_defaults(struct irb_config *c);
 

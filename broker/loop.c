@@ -3,15 +3,24 @@
  *
  * One iteration, narrated:
  *   1. wait up to 200 ms for the ROUTER socket;
- *   2. read what is there (at most 256 messages): each is decoded, its
- *      sender taken from ZAP's User-Id, checked, and either answered at once
- *      (errors, subscribe, history) or appended to the open batch (publish,
- *      ack); roster and incident commands commit alone, after the batch;
- *   3. commit the batch (one LMDB transaction, one fsync): everything that
+ *   2. read what is there, at most BATCH_MAX messages, each into its own
+ *      slot: routing id, ZAP User-Id and key, decoded frame (the decoded
+ *      fields borrow from the message, which the slot keeps open);
+ *   3. verify the Ed25519 signature of every signed submission in the slots,
+ *      spread over the verification threads and this one: verification is
+ *      the costliest step and the only one that needs no shared state;
+ *   4. handle the slots in arrival order: sender, signature result, clock
+ *      window, replay, policy; answer errors, subscribe and history at once,
+ *      append publishes and acks to the open batch; roster and incident
+ *      commands commit alone, after what is pending;
+ *   5. commit the batch (one LMDB transaction, one fsync): everything that
  *      arrived while the previous commit was syncing goes into this one;
  *      only then are receipts sent;
- *   4. push deliveries to every subscription with credit, from the log.
+ *   6. push deliveries to every subscription with credit, from the log, and
+ *      forget connections idle without subscriptions.
  * The log is the only buffer: a subscriber without credit costs nothing.
+ * Nothing on this path allocates per message: slots, batch and the encode
+ * buffer are allocated once when the loop starts.
  */
 #include "loop.h"
 
@@ -22,13 +31,16 @@
 #include "sign.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <zmq.h>
 
-#define BATCH_MAX 256
+#define BATCH_MAX 128 /* messages read per iteration, so records per commit */
 
 static uint64_t
 now_ms(void) {
@@ -38,10 +50,19 @@ now_ms(void) {
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* ---- the open batch ----------------------------------------------------- */
+static uint64_t
+mono_ms(void) {
+    struct timespec ts;
 
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* ---- loop state ---------------------------------------------------------- */
+
+/* An answer owed once the batch commits. */
 struct pending {
-    struct irb_conn *c;
+    struct irb_peer to;
     uint64_t id;
     int receipt; /* 1: receipt for (log, seq, hash, btime); 0: ok */
     struct irb_incident *in;
@@ -60,33 +81,184 @@ struct sender_seq {
     uint64_t seq;
 };
 
-static struct {
+/* One received message, kept open until the iteration ends. */
+struct slot {
+    zmq_msg_t body;
+    struct irb_peer from;
+    char user[IRB_USER_MAX];
+    uint8_t pk[32];
+    int multipart; /* more than one body part: refused */
+    int drc;       /* decode result */
+    int sigrc;     /* signature: 0 verified, IRBUS_EBADSIG, or 1 not checked */
+    uint8_t digest[32];
+    struct irb_frame f;
+    struct irb_env e;
+};
+
+/* The verification threads. The loop thread publishes a list of slots and a
+ * new generation; every thread (the loop's too) takes slots off the list by
+ * an atomic index until none is left; the loop waits until each thread has
+ * reported that it found the list empty. */
+struct verifier {
+    pthread_t th[IRB_VERIFY_MAX];
+    size_t nth;
+    pthread_mutex_t mu;
+    pthread_cond_t go, done;
+    uint64_t gen;
+    size_t finished;
+    int quit;
+    struct slot **work;
+    size_t nwork;
+    atomic_size_t next;
+};
+
+struct irb_loop {
     struct pending p[BATCH_MAX];
     size_t np;
     struct saved_head h[BATCH_MAX];
     size_t nh;
     struct sender_seq s[BATCH_MAX];
     size_t ns;
-} batch;
+    struct slot *slots; /* BATCH_MAX */
+    struct slot *work[BATCH_MAX];
+    struct verifier v;
+};
 
 static int
-batch_full(void) {
-    return batch.np >= BATCH_MAX;
+batch_full(const struct irb_loop *l) {
+    return l->np >= BATCH_MAX;
+}
+
+/* ---- signature verification ---------------------------------------------- */
+
+static void
+verify_slot(struct slot *s) {
+    irb_digest(IRB_DOMAIN_ENVELOPE, s->f.env.p, s->f.env.len, s->digest);
+    s->sigrc = irb_verify_digest(s->pk, s->digest, s->f.sig.p) == 0 ? 0 : IRBUS_EBADSIG;
+}
+
+static void
+verify_some(struct verifier *v) {
+    size_t i;
+
+    while ((i = atomic_fetch_add(&v->next, 1)) < v->nwork) {
+        verify_slot(v->work[i]);
+    }
+}
+
+static void *
+verifier_main(void *arg) {
+    struct verifier *v = arg;
+    uint64_t seen = 0;
+
+    pthread_mutex_lock(&v->mu);
+    for (;;) {
+        while (!v->quit && v->gen == seen) {
+            pthread_cond_wait(&v->go, &v->mu);
+        }
+        if (v->quit) {
+            break;
+        }
+        seen = v->gen;
+        pthread_mutex_unlock(&v->mu);
+        verify_some(v);
+        pthread_mutex_lock(&v->mu);
+        v->finished++;
+        pthread_cond_signal(&v->done);
+    }
+    pthread_mutex_unlock(&v->mu);
+    return NULL;
+}
+
+/* Verify every slot in work[0..n); returns when all are done. */
+static void
+verify_all(struct verifier *v, struct slot **work, size_t n) {
+    if (v->nth == 0 || n < 2) {
+        for (size_t i = 0; i < n; i++) {
+            verify_slot(work[i]);
+        }
+        return;
+    }
+    pthread_mutex_lock(&v->mu);
+    v->work = work;
+    v->nwork = n;
+    atomic_store(&v->next, 0);
+    v->finished = 0;
+    v->gen++;
+    pthread_cond_broadcast(&v->go);
+    pthread_mutex_unlock(&v->mu);
+    verify_some(v);
+    pthread_mutex_lock(&v->mu);
+    while (v->finished < v->nth) {
+        pthread_cond_wait(&v->done, &v->mu);
+    }
+    pthread_mutex_unlock(&v->mu);
+}
+
+static size_t
+verify_threads(uint32_t configured) {
+    long cpus;
+
+    if (configured != IRB_VERIFY_AUTO) {
+        return configured;
+    }
+    cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cpus <= 1) {
+        return 0;
+    }
+    return cpus - 1 > IRB_VERIFY_MAX ? IRB_VERIFY_MAX : (size_t)(cpus - 1);
+}
+
+static int
+verifier_start(struct verifier *v, size_t n) {
+    if (pthread_mutex_init(&v->mu, NULL) != 0) {
+        return -1;
+    }
+    if (pthread_cond_init(&v->go, NULL) != 0) {
+        pthread_mutex_destroy(&v->mu);
+        return -1;
+    }
+    if (pthread_cond_init(&v->done, NULL) != 0) {
+        pthread_cond_destroy(&v->go);
+        pthread_mutex_destroy(&v->mu);
+        return -1;
+    }
+    for (v->nth = 0; v->nth < n; v->nth++) {
+        if (pthread_create(&v->th[v->nth], NULL, verifier_main, v) != 0) {
+            irb_warn("verify_thread_not_started index=%zu", v->nth);
+            break; /* run with the threads we have */
+        }
+    }
+    return 0;
+}
+
+static void
+verifier_stop(struct verifier *v) {
+    pthread_mutex_lock(&v->mu);
+    v->quit = 1;
+    pthread_cond_broadcast(&v->go);
+    pthread_mutex_unlock(&v->mu);
+    for (size_t i = 0; i < v->nth; i++) {
+        pthread_join(v->th[i], NULL);
+    }
+    pthread_cond_destroy(&v->done);
+    pthread_cond_destroy(&v->go);
+    pthread_mutex_destroy(&v->mu);
 }
 
 /* ---- sending ------------------------------------------------------------ */
 
-/* Send an encoded frame to a connection. 0, or -EAGAIN (its queue is full:
- * try later), or -EHOSTUNREACH (gone). */
+/* Send an encoded frame to a peer. 0, or -EAGAIN (its queue is full: try
+ * later), or -EHOSTUNREACH (gone). */
 static int
-send_to(struct irb_broker *b, struct irb_conn *c, const struct irb_frame *f) {
+send_to(struct irb_broker *b, const struct irb_peer *to, const struct irb_frame *f) {
     long n = irb_wire_encode(f, b->out, IRB_MAX_FRAME);
 
     if (n < 0) {
         irb_error("encode_failed type=%s rc=%ld", irb_type_name((enum irb_type)f->t), n);
         return -EINVAL;
     }
-    if (zmq_send(b->router, c->rid, c->ridlen, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+    if (zmq_send(b->router, to->rid, to->len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
         zmq_send(b->router, b->out, (size_t)n, ZMQ_DONTWAIT) < 0) {
         return -errno;
     }
@@ -94,7 +266,8 @@ send_to(struct irb_broker *b, struct irb_conn *c, const struct irb_frame *f) {
 }
 
 static void
-send_error(struct irb_broker *b, struct irb_conn *c, uint64_t id, int code, const char *msg) {
+send_error(struct irb_broker *b, const struct irb_peer *to, uint64_t id, int code,
+           const char *msg) {
     struct irb_frame f;
 
     memset(&f, 0, offsetof(struct irb_frame, records));
@@ -104,11 +277,11 @@ send_error(struct irb_broker *b, struct irb_conn *c, uint64_t id, int code, cons
     f.code = (uint64_t)(code < 0 ? -code : code);
     f.msg.p = msg;
     f.msg.len = strlen(msg);
-    (void)send_to(b, c, &f);
+    (void)send_to(b, to, &f);
 }
 
 static void
-send_ok(struct irb_broker *b, struct irb_conn *c, uint64_t id, uint64_t sub) {
+send_ok(struct irb_broker *b, const struct irb_peer *to, uint64_t id, uint64_t sub) {
     struct irb_frame f;
 
     memset(&f, 0, offsetof(struct irb_frame, records));
@@ -119,7 +292,7 @@ send_ok(struct irb_broker *b, struct irb_conn *c, uint64_t id, uint64_t sub) {
         f.sub = sub;
         f.present = IRB_BIT(IRB_FI_SUB);
     }
-    (void)send_to(b, c, &f);
+    (void)send_to(b, to, &f);
 }
 
 static void
@@ -129,7 +302,7 @@ send_receipt(struct irb_broker *b, const struct pending *p) {
     size_t rl = irb_receipt_bytes(p->in->id, strlen(p->in->id), p->seq, p->hash, p->btime, rb);
 
     if (irb_sign(b->key, IRB_DOMAIN_RECEIPT, rb, rl, sig) != 0) {
-        send_error(b, p->c, p->id, IRBUS_EINTERNAL, "cannot sign the receipt");
+        send_error(b, &p->to, p->id, IRBUS_EINTERNAL, "cannot sign the receipt");
         return;
     }
     memset(&f, 0, offsetof(struct irb_frame, records));
@@ -141,7 +314,7 @@ send_receipt(struct irb_broker *b, const struct pending *p) {
     f.hash = (irb_bin){p->hash, 32};
     f.btime = p->btime;
     f.sig = (irb_bin){sig, 64};
-    (void)send_to(b, p->c, &f);
+    (void)send_to(b, &p->to, &f);
 }
 
 /* ---- commit ------------------------------------------------------------- */
@@ -150,27 +323,30 @@ send_receipt(struct irb_broker *b, const struct pending *p) {
  * heads it advanced, and answer every request in it with the error. */
 static void
 batch_fail(struct irb_broker *b, int rc) {
+    struct irb_loop *l = b->loop;
+
     irb_store_abort(b->store);
-    for (size_t i = batch.nh; i-- > 0;) { /* undo in reverse order */
-        batch.h[i].in->head = batch.h[i].head;
-        memcpy(batch.h[i].in->hash, batch.h[i].hash, 32);
+    for (size_t i = l->nh; i-- > 0;) { /* undo in reverse order */
+        l->h[i].in->head = l->h[i].head;
+        memcpy(l->h[i].in->hash, l->h[i].hash, 32);
     }
-    for (size_t i = 0; i < batch.np; i++) {
-        send_error(b, batch.p[i].c, batch.p[i].id, rc,
+    for (size_t i = 0; i < l->np; i++) {
+        send_error(b, &l->p[i].to, l->p[i].id, rc,
                    rc == IRBUS_ESTORAGEFULL ? "storage full: nothing was stored; tell the operator"
                                             : "the store failed: nothing was stored");
     }
-    irb_warn("batch_failed records=%zu rc=%d", batch.np, rc);
-    batch.np = batch.nh = batch.ns = 0;
+    irb_warn("batch_failed records=%zu rc=%d", l->np, rc);
+    l->np = l->nh = l->ns = 0;
 }
 
 /* Commit the batch and answer it. Returns 0, IRBUS_ESTORAGEFULL (answered
  * with errors, state rolled back), or IRBUS_EIO (fatal: stop the broker). */
 static int
 flush(struct irb_broker *b) {
+    struct irb_loop *l = b->loop;
     int rc;
 
-    if (batch.np == 0 && !irb_store_in_batch(b->store)) {
+    if (l->np == 0 && !irb_store_in_batch(b->store)) {
         return 0;
     }
     rc = irb_store_commit(b->store);
@@ -178,14 +354,14 @@ flush(struct irb_broker *b) {
         batch_fail(b, rc == IRBUS_ESTORAGEFULL ? rc : IRBUS_EINTERNAL);
         return rc == IRBUS_ESTORAGEFULL ? rc : IRBUS_EIO;
     }
-    for (size_t i = 0; i < batch.np; i++) {
-        if (batch.p[i].receipt) {
-            send_receipt(b, &batch.p[i]);
+    for (size_t i = 0; i < l->np; i++) {
+        if (l->p[i].receipt) {
+            send_receipt(b, &l->p[i]);
         } else {
-            send_ok(b, batch.p[i].c, batch.p[i].id, 0);
+            send_ok(b, &l->p[i].to, l->p[i].id, 0);
         }
     }
-    batch.np = batch.nh = batch.ns = 0;
+    l->np = l->nh = l->ns = 0;
     return 0;
 }
 
@@ -198,21 +374,25 @@ conn_drop(struct irb_broker *b, size_t i) {
 }
 
 /* Find or create the connection for a routing id, bound to its ZAP user and
- * key; a routing id that now carries another user starts afresh. */
+ * key; a routing id that now carries another user starts afresh. NULL when
+ * IRB_MAX_CONNS connections hold state, or out of memory. */
 static struct irb_conn *
-conn_get(struct irb_broker *b, const uint8_t *rid, size_t ridlen, const char *user,
-         const uint8_t pk[32]) {
+conn_get(struct irb_broker *b, const struct slot *s) {
     struct irb_conn *c;
 
     for (size_t i = 0; i < b->nconns; i++) {
         c = b->conns[i];
-        if (c->ridlen == ridlen && memcmp(c->rid, rid, ridlen) == 0) {
-            if (strcmp(c->user, user) == 0 && memcmp(c->pk, pk, 32) == 0) {
+        if (c->peer.len == s->from.len && memcmp(c->peer.rid, s->from.rid, s->from.len) == 0) {
+            if (strcmp(c->user, s->user) == 0 && memcmp(c->pk, s->pk, 32) == 0) {
+                c->last_ms = mono_ms();
                 return c;
             }
             conn_drop(b, i);
             break;
         }
+    }
+    if (b->nconns >= IRB_MAX_CONNS) {
+        return NULL;
     }
     if (b->nconns == b->capconns) {
         size_t nc = b->capconns ? b->capconns * 2 : 64;
@@ -227,13 +407,28 @@ conn_get(struct irb_broker *b, const uint8_t *rid, size_t ridlen, const char *us
     if (c == NULL) {
         return NULL;
     }
-    memcpy(c->rid, rid, ridlen);
-    c->ridlen = ridlen;
-    snprintf(c->user, sizeof c->user, "%s", user);
-    memcpy(c->pk, pk, 32);
-    c->next_sub = 1;
+    c->peer = s->from;
+    snprintf(c->user, sizeof c->user, "%s", s->user);
+    memcpy(c->pk, s->pk, 32);
+    c->last_ms = mono_ms();
     b->conns[b->nconns++] = c;
     return c;
+}
+
+/* Forget connections that hold no subscription and have been silent for
+ * IRB_CONN_IDLE_MS: ZeroMQ does not tell a ROUTER that a peer left, and a
+ * connection without subscriptions is rebuilt from its next message. */
+static void
+conn_sweep(struct irb_broker *b) {
+    uint64_t now = mono_ms();
+
+    for (size_t i = 0; i < b->nconns;) {
+        if (b->conns[i]->nsubs == 0 && now - b->conns[i]->last_ms > IRB_CONN_IDLE_MS) {
+            conn_drop(b, i);
+            continue;
+        }
+        i++;
+    }
 }
 
 /* The participant behind a connection, if it is still valid (not revoked,
@@ -253,10 +448,11 @@ conn_participant(const struct irb_broker *b, const struct irb_conn *c) {
 static uint64_t
 sender_last(struct irb_broker *b, const uint8_t pk[32]) {
     uint64_t seq = 0;
+    const struct irb_loop *l = b->loop;
 
-    for (size_t i = batch.ns; i-- > 0;) {
-        if (memcmp(batch.s[i].pk, pk, 32) == 0) {
-            return batch.s[i].seq;
+    for (size_t i = l->ns; i-- > 0;) {
+        if (memcmp(l->s[i].pk, pk, 32) == 0) {
+            return l->s[i].seq;
         }
     }
     if (irb_store_get_sender(b->store, pk, &seq) != 0) {
@@ -268,9 +464,10 @@ sender_last(struct irb_broker *b, const uint8_t pk[32]) {
 /* Append a verified, allowed envelope to log `in` in the open batch and
  * queue its receipt. */
 static int
-append(struct irb_broker *b, struct irb_conn *c, uint64_t id, struct irb_incident *in,
+append(struct irb_broker *b, const struct irb_peer *to, uint64_t id, struct irb_incident *in,
        const struct irb_frame *f, const struct irb_env *e, const uint8_t digest[32],
        const struct irb_meta *m, int is_command) {
+    struct irb_loop *l = b->loop;
     uint8_t meta[IRB_META_MAX], hash[32];
     size_t ml = irb_meta_encode(m, meta);
     uint64_t btime = now_ms(), seq = in->head + 1;
@@ -286,17 +483,17 @@ append(struct irb_broker *b, struct irb_conn *c, uint64_t id, struct irb_inciden
         (rc = irb_store_put_sender(b->store, e->sender.p, e->seq)) != 0) {
         return rc;
     }
-    batch.h[batch.nh].in = in;
-    batch.h[batch.nh].head = in->head;
-    memcpy(batch.h[batch.nh].hash, in->hash, 32);
-    batch.nh++;
-    memcpy(batch.s[batch.ns].pk, e->sender.p, 32);
-    batch.s[batch.ns].seq = e->seq;
-    batch.ns++;
+    l->h[l->nh].in = in;
+    l->h[l->nh].head = in->head;
+    memcpy(l->h[l->nh].hash, in->hash, 32);
+    l->nh++;
+    memcpy(l->s[l->ns].pk, e->sender.p, 32);
+    l->s[l->ns].seq = e->seq;
+    l->ns++;
     in->head = seq;
     memcpy(in->hash, hash, 32);
-    p = &batch.p[batch.np++];
-    p->c = c;
+    p = &l->p[l->np++];
+    p->to = *to;
     p->id = id;
     p->receipt = 1;
     p->in = in;
@@ -306,27 +503,26 @@ append(struct irb_broker *b, struct irb_conn *c, uint64_t id, struct irb_inciden
     return 0;
 }
 
-/* Checks every signed submission passes: sender, signature, clock, replay. */
+/* Checks every signed submission passes: sender, signature (verified in
+ * advance by verify_all), clock, replay. */
 static int
-check_signed(struct irb_broker *b, const uint8_t pk[32], const struct irb_frame *f,
-             const struct irb_env *e, uint8_t digest[32], const char **why) {
+check_signed(struct irb_broker *b, const struct slot *s, const char **why) {
     uint64_t now = now_ms(), last;
 
-    if (memcmp(e->sender.p, pk, 32) != 0) {
+    if (memcmp(s->e.sender.p, s->pk, 32) != 0) {
         *why = "the envelope's sender is not the key this connection authenticated with";
         return IRBUS_ESENDER;
     }
-    irb_digest(IRB_DOMAIN_ENVELOPE, f->env.p, f->env.len, digest);
-    if (irb_verify_digest(pk, digest, f->sig.p) != 0) {
+    if (s->sigrc != 0) {
         *why = "the signature does not verify over the envelope bytes";
         return IRBUS_EBADSIG;
     }
-    if (e->ts + b->cfg.clock_window_ms < now || e->ts > now + b->cfg.clock_window_ms) {
+    if (s->e.ts + b->cfg.clock_window_ms < now || s->e.ts > now + b->cfg.clock_window_ms) {
         *why = "the timestamp is outside the broker's window; check this machine's clock";
         return IRBUS_ECLOCK;
     }
-    last = sender_last(b, pk);
-    if (e->seq <= last) {
+    last = sender_last(b, s->pk);
+    if (s->e.seq <= last) {
         *why = "sequence number not above the last one accepted from this key (replay)";
         return IRBUS_EREPLAY;
     }
@@ -374,19 +570,20 @@ denied(struct irb_broker *b, struct irb_conn *c, uint64_t id, const char *rule) 
 
     irb_warn("denied participant=%s rule=%s", c->user, rule);
     snprintf(msg, sizeof msg, "denied by policy rule %s", rule);
-    send_error(b, c, id, IRBUS_EDENIED, msg);
+    send_error(b, &c->peer, id, IRBUS_EDENIED, msg);
 }
 
 static int
-handle_signed(struct irb_broker *b, struct irb_conn *c, const struct irb_frame *f,
-              const struct irb_env *e) {
+handle_signed(struct irb_broker *b, struct irb_conn *c, const struct slot *s) {
+    const struct irb_frame *f = &s->f;
+    const struct irb_env *e = &s->e;
+    const uint8_t *digest = s->digest;
     const struct irb_participant *p = NULL;
     const struct irb_admin *a = NULL;
     struct irb_incident *in = NULL;
     struct irb_meta m;
-    uint8_t digest[32];
     const char *why = "", *rule = "";
-    int rc, created = 0;
+    int rc;
 
     if (f->t == IRB_T_ADMIN) {
         a = irb_roster_admin_by_user(&b->roster, c->user);
@@ -395,26 +592,26 @@ handle_signed(struct irb_broker *b, struct irb_conn *c, const struct irb_frame *
             return 0;
         }
     } else if ((p = conn_participant(b, c)) == NULL) {
-        send_error(b, c, f->id, IRBUS_EREVOKED, "this key is revoked or not a participant");
+        send_error(b, &c->peer, f->id, IRBUS_EREVOKED, "this key is revoked or not a participant");
         return 0;
     }
-    if ((rc = check_signed(b, c->pk, f, e, digest, &why)) != 0) {
+    if ((rc = check_signed(b, s, &why)) != 0) {
         irb_warn("refused participant=%s code=%d reason=\"%s\"", c->user, -rc, why);
-        send_error(b, c, f->id, rc, why);
+        send_error(b, &c->peer, f->id, rc, why);
         return 0;
     }
     if (f->t == IRB_T_PUBLISH) {
         in = irb_incident_find(&b->incidents, e->incident.p, e->incident.len);
         if (in == NULL || in->head == 0) {
-            send_error(b, c, f->id, IRBUS_ENOTFOUND, "no such incident");
+            send_error(b, &c->peer, f->id, IRBUS_ENOTFOUND, "no such incident");
             return 0;
         }
         if (in->corrupt) {
-            send_error(b, c, f->id, IRBUS_ECORRUPT, "this incident's history does not verify");
+            send_error(b, &c->peer, f->id, IRBUS_ECORRUPT, "this incident's history does not verify");
             return 0;
         }
         if (e->kind != IRB_K_MSG && e->kind > IRB_K_FEEDBACK) {
-            send_error(b, c, f->id, IRBUS_EMSGTYPE, "kind not accepted on publish");
+            send_error(b, &c->peer, f->id, IRBUS_EMSGTYPE, "kind not accepted on publish");
             return 0;
         }
         if (e->kind == IRB_K_FORWARD || e->kind == IRB_K_SHARE_REQUEST ||
@@ -427,13 +624,13 @@ handle_signed(struct irb_broker *b, struct irb_conn *c, const struct irb_frame *
             return 0;
         }
         fill_meta(&m, e, p, 0);
-        if (batch_full() && (rc = flush(b)) == IRBUS_EIO) {
+        if (batch_full(b->loop) && (rc = flush(b)) == IRBUS_EIO) {
             return rc;
         }
-        if ((rc = append(b, c, f->id, in, f, e, digest, &m, 0)) != 0) {
+        if ((rc = append(b, &c->peer, f->id, in, f, e, digest, &m, 0)) != 0) {
             /* The whole transaction is void: answer everything in it. */
             batch_fail(b, rc);
-            send_error(b, c, f->id, rc, "storage full: nothing was stored; tell the operator");
+            send_error(b, &c->peer, f->id, rc, "storage full: nothing was stored; tell the operator");
         }
         return 0;
     }
@@ -447,7 +644,7 @@ handle_signed(struct irb_broker *b, struct irb_conn *c, const struct irb_frame *
         static const struct irb_participant operator_ = {"operator", "operator", {0}, {0},
                                                          0,          0,          0,   0};
         if ((rc = irb_roster_check(&b->roster, e)) != 0) {
-            send_error(b, c, f->id, rc, irbus_strerror(rc));
+            send_error(b, &c->peer, f->id, rc, irbus_strerror(rc));
             return 0;
         }
         fill_meta(&m, e, &operator_, 1);
@@ -458,17 +655,16 @@ handle_signed(struct irb_broker *b, struct irb_conn *c, const struct irb_frame *
         if (e->kind == IRB_K_INCIDENT_OPEN && in == NULL) {
             if ((rc = irb_incident_create(&b->incidents, e->incident.p, e->incident.len, &in)) !=
                 0) {
-                send_error(b, c, f->id, rc, "out of memory");
+                send_error(b, &c->peer, f->id, rc, "out of memory");
                 return 0;
             }
-            created = 1;
         }
         if (in == NULL || (in->head == 0 && e->kind != IRB_K_INCIDENT_OPEN)) {
-            send_error(b, c, f->id, IRBUS_ENOTFOUND, "no such incident");
+            send_error(b, &c->peer, f->id, IRBUS_ENOTFOUND, "no such incident");
             return 0;
         }
         if (in->corrupt) {
-            send_error(b, c, f->id, IRBUS_ECORRUPT, "this incident's history does not verify");
+            send_error(b, &c->peer, f->id, IRBUS_ECORRUPT, "this incident's history does not verify");
             return 0;
         }
         if (irb_policy_command(in, p, e, &rule) != 0) {
@@ -476,15 +672,14 @@ handle_signed(struct irb_broker *b, struct irb_conn *c, const struct irb_frame *
             return 0;
         }
         if ((rc = irb_incident_check(in, e, org_of, &b->roster)) != 0) {
-            send_error(b, c, f->id, rc, irbus_strerror(rc));
+            send_error(b, &c->peer, f->id, rc, irbus_strerror(rc));
             return 0;
         }
         fill_meta(&m, e, p, 1);
     }
-    (void)created;
-    if ((rc = append(b, c, f->id, in, f, e, digest, &m, 1)) != 0) {
+    if ((rc = append(b, &c->peer, f->id, in, f, e, digest, &m, 1)) != 0) {
         batch_fail(b, rc);
-        send_error(b, c, f->id, rc, "storage full: nothing was stored; tell the operator");
+        send_error(b, &c->peer, f->id, rc, "storage full: nothing was stored; tell the operator");
         return 0;
     }
     rc = flush(b);
@@ -517,16 +712,16 @@ readable(struct irb_broker *b, struct irb_conn *c, const struct irb_frame *f,
     const char *rule = "";
 
     if (p == NULL) {
-        send_error(b, c, f->id, IRBUS_EREVOKED, "this key is revoked or not a participant");
+        send_error(b, &c->peer, f->id, IRBUS_EREVOKED, "this key is revoked or not a participant");
         return NULL;
     }
     in = irb_incident_find(&b->incidents, f->incident.p, f->incident.len);
     if (in == NULL || in->head == 0) {
-        send_error(b, c, f->id, IRBUS_ENOTFOUND, "no such incident");
+        send_error(b, &c->peer, f->id, IRBUS_ENOTFOUND, "no such incident");
         return NULL;
     }
     if (in->corrupt) {
-        send_error(b, c, f->id, IRBUS_ECORRUPT, "this incident's history does not verify");
+        send_error(b, &c->peer, f->id, IRBUS_ECORRUPT, "this incident's history does not verify");
         return NULL;
     }
     if (irb_policy_read(in, p, &rule) != 0) {
@@ -605,7 +800,7 @@ handle_history(struct irb_broker *b, struct irb_conn *c, const struct irb_frame 
     h.cap = IRB_MAX_FRAME - 64 * 1024;
     h.buf = malloc(h.cap);
     if (out == NULL || h.buf == NULL) {
-        send_error(b, c, f->id, IRBUS_EINTERNAL, "out of memory");
+        send_error(b, &c->peer, f->id, IRBUS_EINTERNAL, "out of memory");
         goto done;
     }
     h.b = b;
@@ -618,7 +813,7 @@ handle_history(struct irb_broker *b, struct irb_conn *c, const struct irb_frame 
     rc = irb_store_scan(b->store, in->id, strlen(in->id), from, until ? until : in->head, hist_cb,
                         &h);
     if (rc != 0) {
-        send_error(b, c, f->id, rc, "cannot read the history");
+        send_error(b, &c->peer, f->id, rc, "cannot read the history");
         goto done;
     }
     out->v = 1;
@@ -626,7 +821,7 @@ handle_history(struct irb_broker *b, struct irb_conn *c, const struct irb_frame 
     out->id = f->id;
     out->incident = (irb_str){in->id, strlen(in->id)};
     out->next = h.next;
-    (void)send_to(b, c, out);
+    (void)send_to(b, &c->peer, out);
 done:
     free(h.buf);
     free(out);
@@ -644,16 +839,16 @@ handle_request(struct irb_broker *b, struct irb_conn *c, const struct irb_frame 
             return;
         }
         if (c->nsubs >= IRB_MAX_SUBS) {
-            send_error(b, c, f->id, IRBUS_ELIMIT, "at most 64 subscriptions per connection");
+            send_error(b, &c->peer, f->id, IRBUS_ELIMIT, "at most 64 subscriptions per connection");
             return;
         }
         s = &c->subs[c->nsubs++];
-        s->id = c->next_sub++;
+        s->id = b->next_sub++;
         s->in = in;
         s->channels = f->channels;
         s->next = f->from == 0 ? in->head + 1 : f->from;
         s->credit = f->credit;
-        send_ok(b, c, f->id, s->id);
+        send_ok(b, &c->peer, f->id, s->id);
         return;
     case IRB_T_CREDIT:
     case IRB_T_UNSUBSCRIBE:
@@ -669,96 +864,60 @@ handle_request(struct irb_broker *b, struct irb_conn *c, const struct irb_frame 
                 } else {
                     c->subs[i] = c->subs[--c->nsubs];
                 }
-                send_ok(b, c, f->id, 0);
+                send_ok(b, &c->peer, f->id, 0);
                 return;
             }
         }
-        send_error(b, c, f->id, IRBUS_ENOTFOUND, "no such subscription on this connection");
+        send_error(b, &c->peer, f->id, IRBUS_ENOTFOUND, "no such subscription on this connection");
         return;
     case IRB_T_ACK:
         if ((in = readable(b, c, f, &p)) == NULL) {
             return;
         }
         if (f->seq > in->head) {
-            send_error(b, c, f->id, IRBUS_EVALUE, "ack beyond the incident's last sequence");
+            send_error(b, &c->peer, f->id, IRBUS_EVALUE, "ack beyond the incident's last sequence");
             return;
         }
-        if (batch_full() && flush(b) == IRBUS_EIO) {
+        if (batch_full(b->loop) && flush(b) == IRBUS_EIO) {
             return;
         }
         if (irb_store_put_ack(b->store, p->id, in->id, f->seq, now_ms()) != 0) {
             batch_fail(b, IRBUS_ESTORAGEFULL);
-            send_error(b, c, f->id, IRBUS_ESTORAGEFULL, "storage full: the ack was not recorded");
+            send_error(b, &c->peer, f->id, IRBUS_ESTORAGEFULL, "storage full: the ack was not recorded");
             return;
         }
-        batch.p[batch.np] = (struct pending){c, f->id, 0, in, f->seq, 0, {0}};
-        batch.np++;
+        b->loop->p[b->loop->np++] = (struct pending){c->peer, f->id, 0, in, f->seq, 0, {0}};
         return;
     case IRB_T_HISTORY:
         handle_history(b, c, f);
         return;
     default:
-        send_error(b, c, f->id, IRBUS_EMSGTYPE, "a client does not send this frame type");
+        send_error(b, &c->peer, f->id, IRBUS_EMSGTYPE, "a client does not send this frame type");
         return;
     }
 }
 
-/* Read one message from the ROUTER and handle it. Returns 1 if there was
- * one, 0 if none, IRBUS_EIO on a fatal store error. */
+/* Read one message into a slot: routing id, authenticated user and key,
+ * decoded frame. Returns 1 if the slot holds a message to handle, 0 if the
+ * message was unusable (no ZAP metadata: dropped), -1 if none was waiting. */
 static int
-receive_one(struct irb_broker *b) {
-    zmq_msg_t rid, body;
+receive_one(struct irb_broker *b, struct slot *s) {
+    zmq_msg_t rid;
     const char *user, *keyhex;
-    uint8_t pk[32];
-    struct irb_conn *c;
-    int more = 0, rc = 1, drc;
+    int more = 0, rc = 0;
     size_t ml = sizeof more;
 
     zmq_msg_init(&rid);
-    zmq_msg_init(&body);
     if (zmq_msg_recv(&rid, b->router, ZMQ_DONTWAIT) < 0) {
         zmq_msg_close(&rid);
-        zmq_msg_close(&body);
-        return 0;
+        return -1;
     }
-    if (zmq_msg_recv(&body, b->router, 0) < 0) {
+    zmq_msg_init(&s->body);
+    if (zmq_msg_recv(&s->body, b->router, 0) < 0) {
         goto out;
     }
     zmq_getsockopt(b->router, ZMQ_RCVMORE, &more, &ml);
-    user = zmq_msg_gets(&body, "User-Id");
-    keyhex = zmq_msg_gets(&body, IRB_ZAP_KEY_PROPERTY);
-    if (user == NULL || keyhex == NULL || strlen(keyhex) != 64 || zmq_msg_size(&rid) > 8) {
-        goto drain;
-    }
-    for (int i = 0; i < 32; i++) {
-        unsigned v;
-        if (sscanf(keyhex + 2 * i, "%2x", &v) != 1) {
-            goto drain;
-        }
-        pk[i] = (uint8_t)v;
-    }
-    c = conn_get(b, zmq_msg_data(&rid), zmq_msg_size(&rid), user, pk);
-    if (c == NULL) {
-        goto drain;
-    }
-    if (more) {
-        send_error(b, c, 0, IRBUS_EMSGPACK, "a message is exactly one part");
-        goto drain;
-    }
-    drc = irb_wire_decode_full(zmq_msg_data(&body), zmq_msg_size(&body), b->f, b->e);
-    if (drc != 0) {
-        irb_warn("malformed participant=%s code=%d", user, -drc);
-        send_error(b, c, 0, drc, irbus_strerror(drc));
-        goto drain;
-    }
-    if (b->f->t == IRB_T_PUBLISH || b->f->t == IRB_T_ADMIN || b->f->t == IRB_T_INCIDENT) {
-        if (handle_signed(b, c, b->f, b->e) == IRBUS_EIO) {
-            rc = IRBUS_EIO;
-        }
-    } else {
-        handle_request(b, c, b->f);
-    }
-drain:
+    s->multipart = more;
     while (more) { /* discard any further parts */
         zmq_msg_t extra;
         zmq_msg_init(&extra);
@@ -769,9 +928,93 @@ drain:
         zmq_getsockopt(b->router, ZMQ_RCVMORE, &more, &ml);
         zmq_msg_close(&extra);
     }
+    user = zmq_msg_gets(&s->body, "User-Id");
+    keyhex = zmq_msg_gets(&s->body, IRB_ZAP_KEY_PROPERTY);
+    if (user == NULL || keyhex == NULL || strlen(keyhex) != 64 ||
+        zmq_msg_size(&rid) > sizeof s->from.rid ||
+        snprintf(s->user, sizeof s->user, "%s", user) >= (int)sizeof s->user) {
+        goto out;
+    }
+    for (int i = 0; i < 32; i++) {
+        unsigned v;
+        if (sscanf(keyhex + 2 * i, "%2x", &v) != 1) {
+            goto out;
+        }
+        s->pk[i] = (uint8_t)v;
+    }
+    s->from.len = zmq_msg_size(&rid);
+    memcpy(s->from.rid, zmq_msg_data(&rid), s->from.len);
+    s->sigrc = 1;
+    s->drc = s->multipart ? 0 : irb_wire_decode_full(zmq_msg_data(&s->body), zmq_msg_size(&s->body),
+                                                     &s->f, &s->e);
+    rc = 1;
 out:
     zmq_msg_close(&rid);
-    zmq_msg_close(&body);
+    if (rc != 1) {
+        zmq_msg_close(&s->body);
+    }
+    return rc;
+}
+
+static int
+is_signed(const struct slot *s) {
+    return !s->multipart && s->drc == 0 &&
+           (s->f.t == IRB_T_PUBLISH || s->f.t == IRB_T_ADMIN || s->f.t == IRB_T_INCIDENT);
+}
+
+/* Handle one received message. Returns 0, or IRBUS_EIO on a fatal store
+ * error. */
+static int
+handle_slot(struct irb_broker *b, const struct slot *s) {
+    struct irb_conn *c = conn_get(b, s);
+
+    if (c == NULL) {
+        irb_warn("connection_refused participant=%s reason=too_many_connections", s->user);
+        send_error(b, &s->from, 0, IRBUS_ELIMIT,
+                   "the broker holds too many connections; try again later");
+        return 0;
+    }
+    if (s->multipart) {
+        send_error(b, &c->peer, 0, IRBUS_EMSGPACK, "a message is exactly one part");
+        return 0;
+    }
+    if (s->drc != 0) {
+        irb_warn("malformed participant=%s code=%d", s->user, -s->drc);
+        send_error(b, &c->peer, 0, s->drc, irbus_strerror(s->drc));
+        return 0;
+    }
+    if (is_signed(s)) {
+        return handle_signed(b, c, s) == IRBUS_EIO ? IRBUS_EIO : 0;
+    }
+    handle_request(b, c, &s->f);
+    return 0;
+}
+
+/* Steps 2-4 of the iteration: read, verify, handle. Returns 0 or IRBUS_EIO. */
+static int
+receive_batch(struct irb_broker *b) {
+    struct irb_loop *l = b->loop;
+    size_t n = 0, nwork = 0;
+    int r, rc = 0;
+
+    while (n < BATCH_MAX && (r = receive_one(b, &l->slots[n])) >= 0) {
+        n += (size_t)r;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct slot *s = &l->slots[i];
+        /* Only a signature that can matter is checked: the sender must be
+         * the authenticated key, or the request is refused anyway. */
+        if (is_signed(s) && memcmp(s->e.sender.p, s->pk, 32) == 0) {
+            l->work[nwork++] = s;
+        }
+    }
+    verify_all(&l->v, l->work, nwork);
+    for (size_t i = 0; i < n; i++) {
+        if (rc == 0) {
+            rc = handle_slot(b, &l->slots[i]);
+        }
+        zmq_msg_close(&l->slots[i].body);
+    }
     return rc;
 }
 
@@ -804,7 +1047,7 @@ pump_cb(void *ctx, const struct irb_stored *r) {
         f.btime = r->btime;
         f.env = (irb_bin){r->env, r->envlen};
         f.sig = (irb_bin){r->sig, 64};
-        rc = send_to(pu->b, pu->c, &f);
+        rc = send_to(pu->b, &pu->c->peer, &f);
         if (rc == -EAGAIN) {
             return 1; /* its queue is full: resume from this record later */
         }
@@ -842,30 +1085,60 @@ pump(struct irb_broker *b) {
     }
 }
 
+static void
+loop_free(struct irb_loop **lp) {
+    struct irb_loop *l = *lp;
+
+    if (l != NULL) {
+        free(l->slots);
+        free(l);
+        *lp = NULL;
+    }
+}
+
 int
 irb_broker_run(struct irb_broker *b) {
     zmq_pollitem_t item = {b->router, 0, ZMQ_POLLIN, 0};
+    uint64_t swept = mono_ms();
     int rc = 0;
 
+    b->loop = calloc(1, sizeof *b->loop);
+    if (b->loop == NULL || (b->loop->slots = calloc(BATCH_MAX, sizeof(struct slot))) == NULL ||
+        verifier_start(&b->loop->v, verify_threads(b->cfg.verify_threads)) != 0) {
+        irb_error("loop_start_failed reason=out_of_memory");
+        loop_free(&b->loop);
+        return IRBUS_EINTERNAL;
+    }
+    if (b->next_sub == 0) {
+        b->next_sub = 1;
+    }
+    irb_info("loop_started verify_threads=%zu batch_max=%d", b->loop->v.nth, BATCH_MAX);
     while (!*b->stop) {
         if (!atomic_load(&b->zap.alive)) {
             irb_error("zap_handler_gone action=exit");
-            return IRBUS_EINTERNAL;
+            rc = IRBUS_EINTERNAL;
+            break;
         }
         if (zmq_poll(&item, 1, 200) < 0) {
             if (errno == EINTR) {
                 continue;
             }
             irb_error("poll_failed errno=%d", errno);
-            return IRBUS_EIO;
+            rc = IRBUS_EIO;
+            break;
         }
-        for (int n = 0; n < BATCH_MAX && (rc = receive_one(b)) == 1; n++) {
-        }
-        if (rc == IRBUS_EIO || flush(b) == IRBUS_EIO) {
+        if (receive_batch(b) == IRBUS_EIO || flush(b) == IRBUS_EIO) {
             irb_error("store_commit_failed action=exit");
-            return IRBUS_EIO;
+            rc = IRBUS_EIO;
+            break;
         }
         pump(b);
+        if (mono_ms() - swept > 1000) {
+            conn_sweep(b);
+            swept = mono_ms();
+        }
     }
-    return 0;
+    verifier_stop(&b->loop->v);
+    loop_free(&b->loop);
+    return rc;
 }

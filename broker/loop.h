@@ -23,17 +23,31 @@ struct irb_sub {
     uint64_t credit; /* deliveries the subscriber still accepts */
 };
 
-/* One client connection, keyed by its broker-assigned routing id and bound
- * to the ZAP user and key it authenticated with. */
-struct irb_conn {
+/* A ZeroMQ routing id: where an answer goes. Answers are addressed by
+ * value, never through a connection pointer, so dropping a connection
+ * cannot leave a dangling reference in the open batch. */
+struct irb_peer {
     uint8_t rid[8];
-    size_t ridlen;
+    size_t len;
+};
+
+#define IRB_MAX_CONNS    4096  /* connections with state in the broker */
+#define IRB_CONN_IDLE_MS 60000 /* a connection without subscriptions is forgotten
+                                * after this long without a message */
+
+/* One client connection, keyed by its broker-assigned routing id and bound
+ * to the ZAP user and key it authenticated with. Owned by the broker. */
+struct irb_conn {
+    struct irb_peer peer;
     char user[IRB_USER_MAX];
     uint8_t pk[32];
     struct irb_sub subs[IRB_MAX_SUBS];
     size_t nsubs;
-    uint64_t next_sub;
+    uint64_t last_ms; /* monotonic time of its last message */
 };
+
+struct irb_loop; /* the loop's private state: open batch, received messages,
+                  * verification threads (loop.c) */
 
 /* Everything the broker owns; one per process, passed explicitly. */
 struct irb_broker {
@@ -48,16 +62,20 @@ struct irb_broker {
     struct irb_store *store;
     struct irb_conn **conns;
     size_t nconns, capconns;
+    uint64_t next_sub; /* subscription ids are unique for the broker's life */
     volatile sig_atomic_t *stop;
-    uint8_t *out;        /* IRB_MAX_FRAME bytes for encoding answers */
-    struct irb_frame *f; /* decode scratch */
-    struct irb_env *e;
+    uint8_t *out;      /* IRB_MAX_FRAME bytes for encoding answers */
+    struct irb_env *e; /* decode scratch for recovery */
+    struct irb_loop *loop; /* owned by irb_broker_run while it runs */
 };
 
 /* Rebuild roster and incidents from the store and verify chain tails.
  * Returns 0 or a negative code with a reason logged. */
 int irb_broker_recover(struct irb_broker *b);
-/* Run until *stop is set or a fatal error. Returns 0 or a negative code. */
+/* Run until *stop is set or a fatal error: starts cfg.verify_threads
+ * verification threads and joins them before returning. Returns 0,
+ * IRBUS_EIO (a commit failed: stop, nothing unacknowledged is lost) or
+ * IRBUS_EINTERNAL (the ZAP handler stopped, or out of memory). */
 int irb_broker_run(struct irb_broker *b);
 
 #endif

@@ -137,7 +137,6 @@ out:
 int
 main(int argc, char **argv) {
     static struct irb_broker b;
-    static struct irb_frame frame;
     static struct irb_env env;
     const char *config = NULL, *listen = NULL, *data = NULL, *level = NULL;
     const char *admin_cli[IRB_CONFIG_MAX_ADMINS];
@@ -258,7 +257,6 @@ main(int argc, char **argv) {
         fprintf(stderr, "irbusd: %s\n", err);
         return 71;
     }
-    b.f = &frame;
     b.e = &env;
     b.out = malloc(IRB_MAX_FRAME);
     if (b.out == NULL) {

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zmq.h>
 
 static struct broker br;
 static irbus_key *op, *alice, *bob, *eve;
@@ -135,6 +136,47 @@ test_refusals(void) {
     raw = raw_connect(&br, alice);
     /* the timestamp is still inside the window, so only the sequence refuses it */
     raw_expect(raw, replay, rn, -IRBUS_EREPLAY);
+    raw_close(raw);
+}
+
+/* A burst sent without waiting, so the broker reads many in one iteration
+ * and verifies their signatures on several threads: every good one gets a
+ * receipt, in order, and every bad one is refused without taking a sequence
+ * number or advancing the sender's. */
+static void
+test_burst(void) {
+    enum { BURST = 96 };
+    void *raw = raw_connect(&br, alice);
+    uint64_t seq = wall_ms() * 1000, last_seq = 0; /* the client library counts in µs */
+    int receipts = 0, refused = 0, out_of_order = 0;
+    for (int i = 0; i < BURST; i++) {
+        size_t n = build_publish(alice, irbus_key_public(alice), "INC-1", "status", "burst",
+                                 seq + (uint64_t)i, wall_ms(), frame_bytes, sizeof frame_bytes);
+        if (i % 3 == 1) {
+            frame_bytes[n - 1] ^= 0x40; /* the signature's last byte */
+        }
+        CHECK(zmq_send(raw, frame_bytes, n, 0) == (int)n);
+    }
+    for (int i = 0; i < BURST; i++) {
+        if (raw_call(raw, NULL, 0, buf, sizeof buf, &f, 5000) != 0) {
+            CHECK(0);
+            break;
+        }
+        if (f.t == IRB_T_RECEIPT) {
+            CHECK((f.id - seq) % 3 != 1);
+            out_of_order += f.seq <= last_seq;
+            last_seq = f.seq;
+            receipts++;
+        } else {
+            CHECK_EQ(f.t, IRB_T_ERROR);
+            CHECK_EQ(f.code, (uint64_t)-IRBUS_EBADSIG);
+            CHECK_EQ((f.id - seq) % 3, 1);
+            refused++;
+        }
+    }
+    CHECK_EQ(receipts, BURST - BURST / 3);
+    CHECK_EQ(refused, BURST / 3);
+    CHECK_EQ(out_of_order, 0);
     raw_close(raw);
 }
 
@@ -270,7 +312,9 @@ main(int argc, char **argv) {
         return 64;
     }
     CHECK_EQ(irbus_init(), 0);
-    CHECK_EQ(broker_init(&br, argv[1], NULL), 0);
+    /* Two verification threads whatever the machine, so the parallel path is
+     * what these refusals go through. */
+    CHECK_EQ(broker_init(&br, argv[1], "verify_threads = 2"), 0);
     CHECK_EQ(broker_start(&br), 0);
     op = make_key(&br, "op", 0xa0);
     alice = make_key(&br, "alice", 1);
@@ -279,6 +323,7 @@ main(int argc, char **argv) {
     setup();
     test_unknown_key();
     test_refusals();
+    test_burst();
     test_receipt_and_resume();
     test_malformed(IRB_SOURCE_DIR);
     test_revocation();

@@ -48,6 +48,16 @@ test_config(void) {
     CHECK(strstr(err, "key = value") != NULL);
     CHECK_EQ(irb_config_parse("data = a\0b\n", 11, &c, err, sizeof err), -1);
     CHECK(strstr(err, "NUL") != NULL);
+
+    irb_config_defaults(&c);
+    CHECK_EQ(c.verify_threads, IRB_VERIFY_AUTO);
+    CHECK_EQ(irb_config_parse("verify_threads = 3\n", 19, &c, err, sizeof err), 0);
+    CHECK_EQ(c.verify_threads, 3);
+    CHECK_EQ(irb_config_parse("verify_threads = auto\n", 22, &c, err, sizeof err), 0);
+    CHECK_EQ(c.verify_threads, IRB_VERIFY_AUTO);
+    CHECK_EQ(irb_config_parse("\nverify_threads = 17\n", 21, &c, err, sizeof err), -1);
+    CHECK(strstr(err, "line 2") != NULL && strstr(err, "verify_threads") != NULL);
+    CHECK_EQ(irb_config_parse("verify_threads = -1\n", 20, &c, err, sizeof err), -1);
 }
 
 struct count {
