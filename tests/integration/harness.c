@@ -99,6 +99,20 @@ broker_start(struct broker *b) {
     return -1;
 }
 
+int
+broker_wait_exit(struct broker *b, int timeout_ms) {
+    int status;
+
+    for (int waited = 0; b->pid > 0 && waited <= timeout_ms; waited += 10) {
+        if (waitpid(b->pid, &status, WNOHANG) == b->pid) {
+            b->pid = 0;
+            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        }
+        usleep(10000);
+    }
+    return -1;
+}
+
 void
 broker_stop(struct broker *b, int sig) {
     int status;

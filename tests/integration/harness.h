@@ -30,6 +30,9 @@ int broker_init(struct broker *b, const char *exe, const char *extra_config);
 /* Start irbusd and wait until it answers (its key file exists and the
  * socket accepts). Returns 0 or -1. */
 int broker_start(struct broker *b);
+/* Wait up to timeout_ms for the broker to exit by itself: its exit status
+ * (128 + signal if killed), or -1 if it is still running. */
+int broker_wait_exit(struct broker *b, int timeout_ms);
 /* Stop with a signal (SIGTERM or SIGKILL) and reap it. */
 void broker_stop(struct broker *b, int sig);
 /* Peak RSS of the running broker, KiB. */
