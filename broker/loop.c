@@ -569,7 +569,7 @@ denied(struct irb_broker *b, struct irb_conn *c, uint64_t id, const char *rule) 
     char msg[160];
 
     irb_warn("denied participant=%s rule=%s", c->user, rule);
-    snprintf(msg, sizeof msg, "denied by policy rule %s", rule);
+    snprintf(msg, sizeof msg, "rule %s", rule);
     send_error(b, &c->peer, id, IRBUS_EDENIED, msg);
 }
 

@@ -83,6 +83,27 @@ broker_key(struct irb_config *c, irbus_key **key, char *pubpath, size_t cap) {
     return rc;
 }
 
+/* mkdir -p with mode 0700 for every directory it creates. */
+static int
+mkdir_parents(const char *dir) {
+    char path[IRB_CONFIG_PATH_MAX];
+
+    if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    for (char *p = path + 1; *p != 0; p++) {
+        if (*p == '/') {
+            *p = 0;
+            if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+                return -1;
+            }
+            *p = '/';
+        }
+    }
+    return mkdir(path, 0700) != 0 && errno != EEXIST ? -1 : 0;
+}
+
 static int
 add_admin(struct irb_broker *b, const char *path) {
     uint8_t pk[32];
@@ -170,7 +191,11 @@ main(int argc, char **argv) {
             data = v;
         } else if (strcmp(a, "--log-level") == 0) {
             level = v;
-        } else if (strcmp(a, "--admin-key") == 0 && nadmin_cli < IRB_CONFIG_MAX_ADMINS) {
+        } else if (strcmp(a, "--admin-key") == 0) {
+            if (nadmin_cli == IRB_CONFIG_MAX_ADMINS) {
+                fprintf(stderr, "irbusd: at most %d --admin-key options\n", IRB_CONFIG_MAX_ADMINS);
+                return 64;
+            }
             admin_cli[nadmin_cli++] = v;
         } else {
             fprintf(stderr, "irbusd: unknown option %s\n", a);
@@ -192,6 +217,11 @@ main(int argc, char **argv) {
         fprintf(stderr, "irbusd: %s\n", err);
         return 78;
     }
+    if (listen != NULL && strncmp(listen, "tcp://", 6) != 0 && strncmp(listen, "ipc://", 6) != 0) {
+        fprintf(stderr, "irbusd: --listen needs a ZeroMQ endpoint such as tcp://127.0.0.1:7400 "
+                        "or ipc:///run/irbus/irbusd.sock\n");
+        return 64;
+    }
     if ((listen &&
          snprintf(b.cfg.listen, sizeof b.cfg.listen, "%s", listen) >= (int)sizeof b.cfg.listen) ||
         (data && snprintf(b.cfg.data, sizeof b.cfg.data, "%s", data) >= (int)sizeof b.cfg.data)) {
@@ -207,7 +237,7 @@ main(int argc, char **argv) {
     irb_log_set_level((enum irb_log_level)b.cfg.log_level);
 
     /* The data directory, and its lock: one broker per directory. */
-    if (mkdir(b.cfg.data, 0700) != 0 && errno != EEXIST) {
+    if (mkdir_parents(b.cfg.data) != 0) {
         fprintf(stderr, "irbusd: cannot create %s: %s\n", b.cfg.data, strerror(errno));
         return 71;
     }
@@ -294,6 +324,7 @@ shutdown:
     if (b.router != NULL) {
         zmq_close(b.router);
     }
+    irb_zap_stop(&b.zap);
     zmq_ctx_shutdown(b.zctx);
     irb_zap_join(&b.zap);
     zmq_ctx_term(b.zctx);

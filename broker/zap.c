@@ -142,6 +142,11 @@ irb_zap_start(struct irb_zap *z, void *zctx, struct irb_roster *roster) {
 }
 
 void
+irb_zap_stop(struct irb_zap *z) {
+    atomic_store(&z->stopping, 1);
+}
+
+void
 irb_zap_join(struct irb_zap *z) {
     atomic_store(&z->stopping, 1);
     pthread_join(z->thread, NULL);

@@ -29,5 +29,8 @@ struct irb_zap {
 int irb_zap_start(struct irb_zap *z, void *zctx, struct irb_roster *roster);
 /* Stop: call after zmq_ctx_shutdown (which ends the thread's recv). */
 void irb_zap_join(struct irb_zap *z);
+/* Say that the context is about to shut down, so the handler's end is an
+ * expected one and not logged as a failure. Call before zmq_ctx_shutdown. */
+void irb_zap_stop(struct irb_zap *z);
 
 #endif
