@@ -14,5 +14,10 @@ build=${BUILD_DIR:-build}
 cmake -S . -B "$build" -DIRBUS_BUILD_TESTS=ON -DIRBUS_WERROR="${IRBUS_WERROR:-ON}" \
     -DIRBUS_SANITIZE="${IRBUS_SANITIZE:-none}"
 cmake --build "$build" -j "$(nproc)"
+if [ "${IRBUS_SANITIZE:-none}" = thread ]; then
+    # libzmq is not built with TSan; tests/tsan.supp names what that hides.
+    TSAN_OPTIONS="suppressions=$(pwd)/tests/tsan.supp ${TSAN_OPTIONS:-}"
+    export TSAN_OPTIONS
+fi
 # shellcheck disable=SC2086
 ctest --test-dir "$build" --output-on-failure -j 2 ${CTEST_ARGS:-}

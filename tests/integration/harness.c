@@ -3,6 +3,8 @@
  */
 #include "harness.h"
 
+#include "check.h"
+
 #include "keys.h"
 #include "sign.h"
 
@@ -144,11 +146,34 @@ broker_rss_kib(const struct broker *b) {
     return kib;
 }
 
+/* A sanitizer report in the broker's log is a failure of the test that
+ * ran it: the broker's stderr goes to that log, not to ctest. */
+static void
+check_broker_log(const struct broker *b) {
+    char path[400], line[512];
+    FILE *f;
+    int reports = 0;
+
+    snprintf(path, sizeof path, "%s/irbusd.log", b->dir);
+    if ((f = fopen(path, "r")) == NULL) {
+        return;
+    }
+    while (fgets(line, sizeof line, f) != NULL) {
+        if (strstr(line, "Sanitizer") != NULL || strstr(line, "runtime error:") != NULL) {
+            fprintf(stderr, "irbusd: %s", line);
+            reports++;
+        }
+    }
+    fclose(f);
+    CHECK_EQ(reports, 0);
+}
+
 void
 broker_cleanup(struct broker *b) {
     char cmd[400];
 
     broker_stop(b, SIGTERM);
+    check_broker_log(b);
     if (getenv("IRB_KEEP") == NULL && b->dir[0] != 0) {
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", b->dir);
         if (system(cmd) != 0) {
