@@ -58,6 +58,7 @@ int cmd_history(int argc, char **argv);
 int cmd_ack(int argc, char **argv);
 int cmd_admin(int argc, char **argv);
 int cmd_incident(int argc, char **argv);
+int cmd_receipt(int argc, char **argv);
 
 /* ---- shared by the broker verbs (common.c) ---- */
 

@@ -595,9 +595,24 @@ base64(const uint8_t *in, size_t len, char *out) {
     out[o] = '\0';
 }
 
+/* Content types whose payload is text: text/..., JSON and XML (also the
+ * structured-syntax suffixes +json and +xml), parameters ignored. */
 static int
 is_text(const char *ctype) {
-    return strncmp(ctype, "text/", 5) == 0;
+    size_t n = strcspn(ctype, "; ");
+
+    if (strncmp(ctype, "text/", 5) == 0) {
+        return 1;
+    }
+    if (strncmp(ctype, "application/", 12) != 0) {
+        return 0;
+    }
+    if ((n == 16 && strncmp(ctype + 12, "json", 4) == 0) ||
+        (n == 15 && strncmp(ctype + 12, "xml", 3) == 0)) {
+        return 1;
+    }
+    return (n > 17 && strncmp(ctype + n - 5, "+json", 5) == 0) ||
+           (n > 16 && strncmp(ctype + n - 4, "+xml", 4) == 0);
 }
 
 static void
