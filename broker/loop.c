@@ -848,6 +848,7 @@ handle_request(struct irb_broker *b, struct irb_conn *c, const struct irb_frame 
         s->channels = f->channels;
         s->next = f->from == 0 ? in->head + 1 : f->from;
         s->credit = f->credit;
+        s->inflight = 0;
         send_ok(b, &c->peer, f->id, s->id);
         return;
     case IRB_T_CREDIT:
@@ -861,6 +862,8 @@ handle_request(struct irb_broker *b, struct irb_conn *c, const struct irb_frame 
                     if (c->subs[i].credit > IRB_MAX_CREDIT) {
                         c->subs[i].credit = IRB_MAX_CREDIT;
                     }
+                    c->subs[i].inflight -=
+                        f->bytes < c->subs[i].inflight ? f->bytes : c->subs[i].inflight;
                 } else {
                     c->subs[i] = c->subs[--c->nsubs];
                 }
@@ -1038,6 +1041,11 @@ pump_cb(void *ctx, const struct irb_stored *r) {
         return 1;
     }
     if (wanted(pu->s->in, pu->p, pu->s->channels, r)) {
+        /* The byte budget bounds what a subscriber that stops reading
+         * leaves queued in the broker, whatever its credit. */
+        if (pu->s->inflight != 0 && pu->s->inflight + r->envlen > IRB_MAX_INFLIGHT_BYTES) {
+            return 1;
+        }
         memset(&f, 0, offsetof(struct irb_frame, records));
         f.v = 1;
         f.t = IRB_T_DELIVER;
@@ -1056,6 +1064,7 @@ pump_cb(void *ctx, const struct irb_stored *r) {
             return 1;
         }
         pu->s->credit--;
+        pu->s->inflight += r->envlen;
     }
     pu->s->next = r->seq + 1;
     return 0;
@@ -1071,7 +1080,8 @@ pump(struct irb_broker *b) {
         }
         for (size_t k = 0; k < pu.c->nsubs && !pu.gone; k++) {
             pu.s = &pu.c->subs[k];
-            if (pu.s->credit > 0 && pu.s->next <= pu.s->in->head) {
+            if (pu.s->credit > 0 && pu.s->inflight < IRB_MAX_INFLIGHT_BYTES &&
+                pu.s->next <= pu.s->in->head) {
                 (void)irb_store_scan(b->store, pu.s->in->id, strlen(pu.s->in->id), pu.s->next,
                                      pu.s->in->head, pump_cb, &pu);
             }

@@ -21,6 +21,7 @@ struct irb_sub {
     uint32_t channels;
     uint64_t next;   /* next sequence to look at */
     uint64_t credit; /* deliveries the subscriber still accepts */
+    uint64_t inflight; /* envelope bytes pushed and not yet reported consumed */
 };
 
 /* A ZeroMQ routing id: where an answer goes. Answers are addressed by

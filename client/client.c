@@ -47,6 +47,7 @@ struct sub_state {
     uint64_t sub;
     uint32_t window;   /* credit granted at subscribe */
     uint32_t consumed; /* deliveries handed out since the last grant */
+    uint64_t bytes;    /* their envelope bytes */
 };
 
 /* Owned by the caller of irbus_client_new. */
@@ -775,7 +776,7 @@ irbus_subscribe(irbus_client *c, const char *incident, const char *channels, uin
         return IRBUS_EMISSING;
     }
     if (sub_find(c, c->f->sub) < 0) {
-        c->subs[c->nsubs++] = (struct sub_state){c->f->sub, window, 0};
+        c->subs[c->nsubs++] = (struct sub_state){c->f->sub, window, 0, 0};
     }
     if (sub != NULL) {
         *sub = c->f->sub;
@@ -784,11 +785,12 @@ irbus_subscribe(irbus_client *c, const char *incident, const char *channels, uin
 }
 
 /* Count a delivery of `sub` against its credit and top the credit up once
- * half the window is used. The grant is not waited for: its `ok` is
- * dropped when it arrives. If it cannot be sent now, the count stays and
- * the next delivery tries again. */
+ * half the window, or half the broker's in-flight byte budget, is used (so
+ * the broker, which stops at IRB_MAX_INFLIGHT_BYTES, always hears back).
+ * The grant is not waited for: its `ok` is dropped when it arrives. If it
+ * cannot be sent now, the counts stay and the next delivery tries again. */
 static void
-credit_consumed(irbus_client *c, uint64_t sub) {
+credit_consumed(irbus_client *c, uint64_t sub, size_t envlen) {
     struct sub_state *s;
     int i = sub_find(c, sub);
     long n;
@@ -798,7 +800,8 @@ credit_consumed(irbus_client *c, uint64_t sub) {
     }
     s = &c->subs[i];
     s->consumed++;
-    if ((uint64_t)s->consumed * 2 < s->window) {
+    s->bytes += envlen;
+    if ((uint64_t)s->consumed * 2 < s->window && s->bytes * 2 < IRB_MAX_INFLIGHT_BYTES) {
         return;
     }
     memset(c->f, 0, offsetof(struct irb_frame, records));
@@ -807,9 +810,11 @@ credit_consumed(irbus_client *c, uint64_t sub) {
     c->f->id = c->next_id++;
     c->f->sub = sub;
     c->f->credit = s->consumed;
+    c->f->bytes = s->bytes;
     n = irb_wire_encode(c->f, c->out, IRB_MAX_FRAME);
     if (n > 0 && zmq_send(c->sock, c->out, (size_t)n, ZMQ_DONTWAIT) >= 0) {
         s->consumed = 0;
+        s->bytes = 0;
     }
 }
 
@@ -844,7 +849,7 @@ take_delivery(irbus_client *c, const uint8_t *p, size_t len, irbus_message **mp)
     incident = f->incident;
     env = f->env;
     sig = f->sig;
-    credit_consumed(c, sub); /* reuses c->f: the fields above are copies */
+    credit_consumed(c, sub, env.len); /* reuses c->f: the fields above are copies */
     if ((rc = verify_record(c, &incident, &env, &sig)) != 0) {
         return IRBUS_EBADSIG;
     }

@@ -175,6 +175,7 @@ static const struct field frame_fields[IRB_FI_COUNT] = {
     {"next", FK_UINT, FMT_NONE, FF(next), 0, U64MAX, NULL, 0},
     {"code", FK_UINT, FMT_NONE, FF(code), 1, 999, NULL, 0},
     {"msg", FK_STR, FMT_NONE, FF(msg), 0, IRB_MAX_ERRMSG, NULL, 0},
+    {"bytes", FK_UINT, FMT_NONE, FF(bytes), 0, U64MAX, NULL, 0},
 };
 
 enum { RI_SEQ, RI_BTIME, RI_ENV, RI_SIG, RI_COUNT };
@@ -236,7 +237,7 @@ static const struct spec type_specs[IRB_T_COUNT] = {
     [IRB_T_RECEIPT] = {F(V) | F(T) | F(ID) | F(INCIDENT) | F(SEQ) | F(HASH) | F(BTIME) | F(SIG), 0},
     [IRB_T_SUBSCRIBE] = {F(V) | F(T) | F(ID) | F(INCIDENT) | F(CHANNELS) | F(FROM) | F(CREDIT), 0},
     [IRB_T_UNSUBSCRIBE] = {F(V) | F(T) | F(ID) | F(SUB), 0},
-    [IRB_T_CREDIT] = {F(V) | F(T) | F(ID) | F(SUB) | F(CREDIT), 0},
+    [IRB_T_CREDIT] = {F(V) | F(T) | F(ID) | F(SUB) | F(CREDIT) | F(BYTES), 0},
     [IRB_T_DELIVER] = {F(V) | F(T) | F(SUB) | F(INCIDENT) | F(SEQ) | F(BTIME) | F(ENV) | F(SIG), 0},
     [IRB_T_ACK] = {F(V) | F(T) | F(ID) | F(INCIDENT) | F(SEQ), 0},
     [IRB_T_HISTORY] = {F(V) | F(T) | F(ID) | F(INCIDENT) | F(CHANNELS) | F(FROM) | F(LIMIT),

@@ -32,6 +32,11 @@
 #define IRB_MAX_TO      64                        /* entries in `to` */
 #define IRB_MAX_RECORDS 256   /* records in one history result; also the largest `limit` */
 #define IRB_MAX_CREDIT  65536 /* credit granted in one request */
+/* Envelope bytes the broker keeps pushed to one subscription beyond what the
+ * client has reported consumed (credit.bytes); one delivery may exceed it
+ * when nothing is in flight. A client reports at the latest when it has
+ * consumed half of it. */
+#define IRB_MAX_INFLIGHT_BYTES (8u << 20)
 #define IRB_MAX_SUBS    64    /* subscriptions per connection (broker) */
 
 /* The name of the broker's own log (roster changes) in receipts and history. */
@@ -147,6 +152,7 @@ enum {
     IRB_FI_NEXT,
     IRB_FI_CODE,
     IRB_FI_MSG,
+    IRB_FI_BYTES,
     IRB_FI_COUNT
 };
 enum {
@@ -204,6 +210,7 @@ struct irb_frame {
     uint64_t until;
     uint64_t limit;
     uint64_t credit;
+    uint64_t bytes; /* credit: envelope bytes consumed since the last grant */
     uint64_t seq;
     uint64_t btime;
     irb_bin hash;

@@ -355,7 +355,9 @@ IRBUS_EXPORT const char *irbus_client_last_error(const irbus_client *c);
  * Subscribe to channels of an incident: history from `from` (a sequence
  * number, IRBUS_FROM_START or IRBUS_FROM_NEW), then live delivery without a
  * gap or a duplicate. The client grants the broker `window` deliveries of
- * credit (1..65536) and tops it up as irbus_receive hands messages out.
+ * credit (1..65536) and tops it up as irbus_receive hands messages out:
+ * once half the window is used, or once 4 MiB of envelopes have been
+ * handed out (the broker keeps at most 8 MiB in flight per subscription).
  *
  * @param channels  comma-separated channel names, e.g. "status,findings".
  * @param[out] sub  the subscription number (may be NULL).

@@ -341,6 +341,7 @@ build_others(struct ctx *c) {
     c->f.id = 46;
     c->f.sub = 1;
     c->f.credit = 128;
+    c->f.bytes = 40960;
     if ((rc = emit(c, "credit")) != 0) {
         return rc;
     }
