@@ -1,0 +1,156 @@
+/*
+ * 35-inflight.c - the broker's byte budget per subscription: a subscriber
+ * that grants the largest credit and stops reading gets 64 KiB records only
+ * up to 8 MiB of envelopes (IRB_MAX_INFLIGHT_BYTES), then nothing more
+ * however long it waits; each `credit` that reports consumed bytes lets
+ * exactly that much more through; in the end every record arrives once, in
+ * order. A raw CURVE socket plays the subscriber, so the test sees exactly
+ * what the broker sends.
+ * Usage: 35-inflight IRBUSD
+ */
+#include "check.h"
+#include "harness.h"
+
+#include "irbus.h"
+#include "wire.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#define RECORDS 300
+#define PAYLOAD 65536
+
+static struct broker br;
+static uint8_t buf[IRB_MAX_FRAME], out[4096];
+static struct irb_frame f;
+
+static void
+send_frame(void *raw, const struct irb_frame *fr) {
+    long n = irb_wire_encode(fr, out, sizeof out);
+
+    CHECK(n > 0 && zmq_send(raw, out, (size_t)n, 0) == (int)n);
+}
+
+/* Read deliveries until none arrives for quiet_ms; checks order. Returns how
+ * many arrived and adds their envelope bytes to *bytes. */
+static int
+drain(void *raw, uint64_t *next_seq, uint64_t *bytes, int quiet_ms) {
+    int n = 0;
+
+    while (raw_call(raw, NULL, 0, buf, sizeof buf, &f, quiet_ms) == 0) {
+        if (f.t == IRB_T_OK) {
+            continue; /* a credit grant's answer */
+        }
+        CHECK_EQ(f.t, IRB_T_DELIVER);
+        CHECK_EQ(f.seq, *next_seq);
+        *next_seq = f.seq + 1;
+        *bytes += f.env.len;
+        n++;
+    }
+    return n;
+}
+
+int
+main(int argc, char **argv) {
+    irbus_key *op, *pubk, *subk;
+    irbus_client *c;
+    void *raw;
+    struct irb_frame sf;
+    uint8_t *payload = malloc(PAYLOAD);
+    uint64_t first = 0, next_seq, bytes = 0, envlen = 0, delivered = 0, sub;
+    int n, rounds = 0;
+
+    if (argc < 2 || payload == NULL) {
+        fprintf(stderr, "usage: %s IRBUSD\n", argv[0]);
+        return 64;
+    }
+    CHECK_EQ(irbus_init(), 0);
+    CHECK_EQ(broker_init(&br, argv[1], NULL), 0);
+    CHECK_EQ(broker_start(&br), 0);
+    op = make_key(&br, "op", 0xa0);
+    pubk = make_key(&br, "pub", 1);
+    subk = make_key(&br, "sub", 2);
+    c = connect_as(&br, op);
+    CHECK(c != NULL);
+    CHECK_EQ(irbus_admin_org_add(c, "acme", "entity", "Acme", NULL), 0);
+    CHECK_EQ(irbus_admin_participant_add(c, "pub@acme", "acme", irbus_key_public(pubk), 0, NULL,
+                                         NULL),
+             0);
+    CHECK_EQ(irbus_admin_participant_add(c, "sub@acme", "acme", irbus_key_public(subk), 0, NULL,
+                                         NULL),
+             0);
+    irbus_client_destroy(&c);
+    c = connect_as(&br, pubk);
+    CHECK(c != NULL);
+    CHECK_EQ(irbus_incident_open(c, "INC-B", "bytes in flight", "none", NULL), 0);
+    CHECK_EQ(irbus_incident_party_add(c, "INC-B", "acme", "affected", NULL, NULL), 0);
+
+    /* The subscriber grants all the credit it may and then does not read. */
+    raw = raw_connect(&br, subk);
+    memset(&sf, 0, offsetof(struct irb_frame, records));
+    sf.v = 1;
+    sf.t = IRB_T_SUBSCRIBE;
+    sf.id = 1;
+    sf.incident = (irb_str){"INC-B", 5};
+    sf.channels = 1u << IRB_CH_FINDINGS;
+    sf.from = 0;
+    sf.credit = IRB_MAX_CREDIT;
+    send_frame(raw, &sf);
+    CHECK_EQ(raw_call(raw, NULL, 0, buf, sizeof buf, &f, 3000), 0);
+    CHECK_EQ(f.t, IRB_T_OK);
+    sub = f.sub;
+
+    memset(payload, 'r', PAYLOAD);
+    for (int i = 0; i < RECORDS; i++) {
+        struct irbus_publish m = {"INC-B", "findings", "GREEN", NULL,
+                                  NULL,    NULL,       0,       "application/octet-stream",
+                                  payload, PAYLOAD};
+        struct irbus_receipt r;
+        CHECK_EQ(irbus_publish(c, &m, &r), 0);
+        if (i == 0) {
+            first = r.seq;
+        }
+    }
+    next_seq = first;
+
+    /* Only 8 MiB of envelopes came, and nothing more while we wait. */
+    n = drain(raw, &next_seq, &bytes, 1000);
+    envlen = bytes / (uint64_t)(n > 0 ? n : 1);
+    printf("stalled: %d deliveries of %llu-byte envelopes (%llu bytes) before any credit\n", n,
+           (unsigned long long)envlen, (unsigned long long)bytes);
+    CHECK(envlen > PAYLOAD);
+    CHECK_EQ(n, IRB_MAX_INFLIGHT_BYTES / envlen);
+    CHECK(bytes <= IRB_MAX_INFLIGHT_BYTES);
+    delivered += (uint64_t)n;
+
+    /* Report what was consumed: that much more comes, until all is read. */
+    while (delivered < RECORDS && rounds++ < 20) {
+        uint64_t got = 0;
+        memset(&sf, 0, offsetof(struct irb_frame, records));
+        sf.v = 1;
+        sf.t = IRB_T_CREDIT;
+        sf.id = 10 + (uint64_t)rounds;
+        sf.sub = sub;
+        sf.credit = (uint64_t)n;
+        sf.bytes = bytes;
+        send_frame(raw, &sf);
+        n = drain(raw, &next_seq, &got, 1000);
+        bytes = got;
+        CHECK(got <= IRB_MAX_INFLIGHT_BYTES);
+        delivered += (uint64_t)n;
+    }
+    CHECK_EQ(delivered, RECORDS);
+    CHECK_EQ(next_seq, first + RECORDS);
+    printf("resumed: all %d records delivered once, in order, in %d credit rounds\n", RECORDS,
+           rounds);
+    raw_close(raw);
+    irbus_client_destroy(&c);
+    irbus_key_destroy(&op);
+    irbus_key_destroy(&pubk);
+    irbus_key_destroy(&subk);
+    free(payload);
+    broker_cleanup(&br);
+    return check_done("35-inflight");
+}
