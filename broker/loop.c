@@ -619,7 +619,8 @@ handle_signed(struct irb_broker *b, struct irb_conn *c, const struct slot *s) {
             denied(b, c, f->id, "forwarding_not_enabled");
             return 0;
         }
-        if (irb_policy_publish(in, p, e, &rule) != 0) {
+        if (irb_policy_check(&(struct irb_policy_q){IRB_ACT_PUBLISH, in, p, e, NULL}, &rule) !=
+            0) {
             denied(b, c, f->id, rule);
             return 0;
         }
@@ -667,7 +668,8 @@ handle_signed(struct irb_broker *b, struct irb_conn *c, const struct slot *s) {
             send_error(b, &c->peer, f->id, IRBUS_ECORRUPT, "this incident's history does not verify");
             return 0;
         }
-        if (irb_policy_command(in, p, e, &rule) != 0) {
+        if (irb_policy_check(&(struct irb_policy_q){IRB_ACT_COMMAND, in, p, e, NULL}, &rule) !=
+            0) {
             denied(b, c, f->id, rule);
             return 0;
         }
@@ -724,7 +726,7 @@ readable(struct irb_broker *b, struct irb_conn *c, const struct irb_frame *f,
         send_error(b, &c->peer, f->id, IRBUS_ECORRUPT, "this incident's history does not verify");
         return NULL;
     }
-    if (irb_policy_read(in, p, &rule) != 0) {
+    if (irb_policy_check(&(struct irb_policy_q){IRB_ACT_READ, in, p, NULL, NULL}, &rule) != 0) {
         denied(b, c, f->id, rule);
         return NULL;
     }
@@ -748,11 +750,13 @@ static int
 wanted(const struct irb_incident *in, const struct irb_participant *p, uint32_t channels,
        const struct irb_stored *r) {
     struct irb_meta m;
+    const char *rule;
 
     if (irb_meta_decode(r->meta, r->metalen, &m) != 0) {
         return 0;
     }
-    return (channels & (1u << m.channel)) != 0 && irb_policy_visible(in, p, &m);
+    return (channels & (1u << m.channel)) != 0 &&
+           irb_policy_check(&(struct irb_policy_q){IRB_ACT_SEE, in, p, NULL, &m}, &rule) == 0;
 }
 
 static int

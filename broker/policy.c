@@ -15,8 +15,8 @@ is_member(const struct irb_incident *in, const struct irb_participant *p) {
            irb_incident_is_coord(in, p->id, strlen(p->id));
 }
 
-int
-irb_policy_read(const struct irb_incident *in, const struct irb_participant *p, const char **rule) {
+static int
+may_read(const struct irb_incident *in, const struct irb_participant *p, const char **rule) {
     if (!is_member(in, p)) {
         *rule = "members_only";
         return IRBUS_EDENIED;
@@ -24,20 +24,18 @@ irb_policy_read(const struct irb_incident *in, const struct irb_participant *p, 
     return 0;
 }
 
-int
-irb_policy_publish(const struct irb_incident *in, const struct irb_participant *p,
-                   const struct irb_env *e, const char **rule) {
-    (void)e;
+static int
+may_publish(const struct irb_incident *in, const struct irb_participant *p, const char **rule) {
     if (in->state == IRB_STATE_CLOSED) {
         *rule = "incident_closed";
         return IRBUS_EDENIED;
     }
-    return irb_policy_read(in, p, rule);
+    return may_read(in, p, rule);
 }
 
-int
-irb_policy_command(const struct irb_incident *in, const struct irb_participant *p,
-                   const struct irb_env *e, const char **rule) {
+static int
+may_command(const struct irb_incident *in, const struct irb_participant *p,
+            const struct irb_env *e, const char **rule) {
     const struct irb_party *party;
 
     if (e->kind == IRB_K_INCIDENT_OPEN) {
@@ -58,16 +56,35 @@ irb_policy_command(const struct irb_incident *in, const struct irb_participant *
     return IRBUS_EDENIED;
 }
 
-int
-irb_policy_visible(const struct irb_incident *in, const struct irb_participant *p,
-                   const struct irb_meta *m) {
+static int
+may_see(const struct irb_incident *in, const struct irb_participant *p, const struct irb_meta *m,
+        const char **rule) {
     if (p->revoked || !is_member(in, p)) {
-        return 0;
+        *rule = "members_only";
+        return IRBUS_EDENIED;
     }
-    if (m->channel == IRB_CH_INTERNAL) {
-        return strlen(p->org) == m->org.len && memcmp(p->org, m->org.p, m->org.len) == 0;
+    if (m->channel == IRB_CH_INTERNAL &&
+        (strlen(p->org) != m->org.len || memcmp(p->org, m->org.p, m->org.len) != 0)) {
+        *rule = "internal_to_its_organisation";
+        return IRBUS_EDENIED;
     }
-    return 1;
+    return 0;
+}
+
+int
+irb_policy_check(const struct irb_policy_q *q, const char **rule) {
+    switch (q->act) {
+    case IRB_ACT_PUBLISH:
+        return may_publish(q->in, q->p, rule);
+    case IRB_ACT_COMMAND:
+        return may_command(q->in, q->p, q->e, rule);
+    case IRB_ACT_READ:
+        return may_read(q->in, q->p, rule);
+    case IRB_ACT_SEE:
+        return may_see(q->in, q->p, q->m, rule);
+    }
+    *rule = "unknown_action";
+    return IRBUS_EDENIED;
 }
 
 /* meta: u8 version(1) || u8 channel || u8 tlp || u8 flags(bit0 command) ||

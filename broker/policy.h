@@ -7,8 +7,8 @@
  * coordinator; `internal` is readable only inside the sender's
  * organisation; incident commands need a coordinator (SPOC handover: the
  * current SPOC too); roster commands need an operator key. The full
- * role / SPOC / TLP matrix of DESIGN.md sections 6 and 7 replaces the body
- * of these functions, not their callers.
+ * role / SPOC / TLP matrix of DESIGN.md sections 6 and 7 replaces what is
+ * behind irb_policy_check, not its callers.
  *
  * Also owns the record "meta" bytes: what the policy needs to know about a
  * stored record (channel, label, sender, sender's organisation, `to`),
@@ -42,18 +42,27 @@ size_t irb_meta_encode(const struct irb_meta *m, uint8_t *out);
 /* Decode (stored bytes): 0 or IRBUS_ECORRUPT. */
 int irb_meta_decode(const uint8_t *b, size_t len, struct irb_meta *m);
 
-/* May `p` publish envelope e (a publish-class kind) in `in`? 0 or
- * IRBUS_EDENIED with the rule's name in *rule. */
-int irb_policy_publish(const struct irb_incident *in, const struct irb_participant *p,
-                       const struct irb_env *e, const char **rule);
-/* May `p` issue incident command e? (in is NULL for incident.open) */
-int irb_policy_command(const struct irb_incident *in, const struct irb_participant *p,
-                       const struct irb_env *e, const char **rule);
-/* May `p` subscribe to or query `in` at all? */
-int irb_policy_read(const struct irb_incident *in, const struct irb_participant *p,
-                    const char **rule);
-/* May `p` see this record? 1 or 0. */
-int irb_policy_visible(const struct irb_incident *in, const struct irb_participant *p,
-                       const struct irb_meta *m);
+/* What is asked of the policy. */
+enum irb_action {
+    IRB_ACT_PUBLISH, /* publish envelope `e` (a publish-class kind) in `in` */
+    IRB_ACT_COMMAND, /* issue incident command `e` (`in` is NULL for incident.open) */
+    IRB_ACT_READ,    /* subscribe to, query or acknowledge `in` at all */
+    IRB_ACT_SEE,     /* be shown the stored record described by `m` */
+};
+
+struct irb_policy_q {
+    enum irb_action act;
+    const struct irb_incident *in;
+    const struct irb_participant *p; /* the authenticated participant */
+    const struct irb_env *e;         /* PUBLISH, COMMAND */
+    const struct irb_meta *m;        /* SEE */
+};
+
+/* The one entry point every path asks (publish, incident commands,
+ * subscribe, history, ack, live delivery, replay). Returns 0 if allowed,
+ * or IRBUS_EDENIED with the name of the rule that denied in *rule (static
+ * storage; for SEE the name is never shown to the participant). Pure: no
+ * I/O, no logging; the caller logs and counts denials. */
+int irb_policy_check(const struct irb_policy_q *q, const char **rule);
 
 #endif

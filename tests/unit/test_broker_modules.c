@@ -290,11 +290,27 @@ test_roster_incident(void) {
         memset(&outsider, 0, sizeof outsider);
         strcpy(outsider.id, "eve@other");
         strcpy(outsider.org, "other");
-        CHECK_EQ(irb_policy_read(in, irb_roster_participant(&r, "alice@acme", 10), &rule), 0);
-        CHECK_EQ(irb_policy_read(in, &outsider, &rule), IRBUS_EDENIED);
+        struct irb_policy_q q = {IRB_ACT_READ, in, irb_roster_participant(&r, "alice@acme", 10),
+                                 NULL, NULL};
+        struct irb_meta m;
+        CHECK_EQ(irb_policy_check(&q, &rule), 0);
+        q.p = &outsider;
+        CHECK_EQ(irb_policy_check(&q, &rule), IRBUS_EDENIED);
         CHECK(strcmp(rule, "members_only") == 0);
         e.kind = IRB_K_COORD_ADD;
-        CHECK_EQ(irb_policy_command(in, &outsider, &e, &rule), IRBUS_EDENIED);
+        q = (struct irb_policy_q){IRB_ACT_COMMAND, in, &outsider, &e, NULL};
+        CHECK_EQ(irb_policy_check(&q, &rule), IRBUS_EDENIED);
+        CHECK(strcmp(rule, "coordinators_only") == 0);
+        /* internal: only the sender's organisation sees the record */
+        memset(&m, 0, sizeof m);
+        m.channel = IRB_CH_INTERNAL;
+        m.org = (irb_str){"acme", 4};
+        q = (struct irb_policy_q){IRB_ACT_SEE, in, irb_roster_participant(&r, "alice@acme", 10),
+                                  NULL, &m};
+        CHECK_EQ(irb_policy_check(&q, &rule), 0);
+        m.org = (irb_str){"csirt", 5};
+        CHECK_EQ(irb_policy_check(&q, &rule), IRBUS_EDENIED);
+        CHECK(strcmp(rule, "internal_to_its_organisation") == 0);
     }
 
     /* Revocation: the key is refused at the handshake from then on. */
