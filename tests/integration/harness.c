@@ -67,6 +67,9 @@ broker_start(struct broker *b) {
     pid_t pid;
 
     snprintf(log, sizeof log, "%s/irbusd.log", b->dir);
+    /* A socket file left by the previous broker would pass for this one's. */
+    snprintf(keypath, sizeof keypath, "%s/sock", b->dir);
+    (void)unlink(keypath);
     fflush(stdout); /* or the child's freopen writes our buffer a second time */
     fflush(stderr);
     pid = fork();

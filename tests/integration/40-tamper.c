@@ -1,0 +1,139 @@
+/*
+ * 40-tamper.c - a broker that finds its history altered refuses to serve it:
+ * one byte of a stored message changed in the LMDB file (as someone with
+ * access to the files could) makes that incident answer 502 to reads and
+ * publishes after a restart, while other incidents keep working; an altered
+ * system log (the roster) stops the broker from starting at all.
+ * Usage: 40-tamper IRBUSD
+ */
+#include "check.h"
+#include "harness.h"
+
+#include "irbus.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct broker br;
+
+static int
+publish(irbus_client *c, const char *incident, const char *text) {
+    struct irbus_publish m = {incident, "status", "GREEN",      NULL, NULL,
+                              NULL,     0,        "text/plain", text, strlen(text)};
+    struct irbus_receipt r;
+
+    return irbus_publish(c, &m, &r);
+}
+
+/* Change one byte of every occurrence of `needle` in the store's data file
+ * (LMDB copies pages on write, so older copies of a record may linger in
+ * free pages; the live one is among them). Returns how many were changed. */
+static int
+alter(const char *needle) {
+    char path[400];
+    uint8_t *data;
+    size_t len, nl = strlen(needle);
+    FILE *f;
+    int n = 0;
+
+    snprintf(path, sizeof path, "%s/store/data.mdb", br.data);
+    if ((data = check_read_file(path, &len)) == NULL) {
+        return 0;
+    }
+    for (size_t i = 0; i + nl <= len; i++) {
+        if (memcmp(data + i, needle, nl) == 0) {
+            data[i + nl - 1] ^= 0x01;
+            n++;
+        }
+    }
+    if (n > 0 && ((f = fopen(path, "wb")) == NULL || fwrite(data, 1, len, f) != len ||
+                  fclose(f) != 0)) {
+        n = 0;
+    }
+    free(data);
+    return n;
+}
+
+static int
+history_rc(irbus_client *c, const char *incident) {
+    irbus_message **msgs = NULL;
+    size_t n = 0;
+    uint64_t next = 0;
+    int rc = irbus_history(c, incident, "status", 1, 0, 100, &msgs, &n, &next);
+
+    for (size_t i = 0; i < n; i++) {
+        irbus_message_destroy(&msgs[i]);
+    }
+    free(msgs);
+    return rc;
+}
+
+int
+main(int argc, char **argv) {
+    irbus_key *op, *k;
+    irbus_client *c;
+    char text[64], log[400];
+    uint8_t *logtext;
+    size_t loglen;
+
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s IRBUSD\n", argv[0]);
+        return 64;
+    }
+    CHECK_EQ(irbus_init(), 0);
+    CHECK_EQ(broker_init(&br, argv[1], NULL), 0);
+    CHECK_EQ(broker_start(&br), 0);
+    op = make_key(&br, "op", 0xa0);
+    k = make_key(&br, "p", 7);
+    c = connect_as(&br, op);
+    CHECK(c != NULL);
+    CHECK_EQ(irbus_admin_org_add(c, "acme", "entity", "Acme Roster Org", NULL), 0);
+    CHECK_EQ(irbus_admin_participant_add(c, "p@acme", "acme", irbus_key_public(k), 0, NULL, NULL),
+             0);
+    irbus_client_destroy(&c);
+    c = connect_as(&br, k);
+    CHECK(c != NULL);
+    for (int i = 0; i < 2; i++) {
+        const char *inc = i == 0 ? "INC-A" : "INC-B";
+        CHECK_EQ(irbus_incident_open(c, inc, "tamper", "none", NULL), 0);
+        CHECK_EQ(irbus_incident_party_add(c, inc, "acme", "affected", NULL, NULL), 0);
+        for (int j = 0; j < 5; j++) {
+            snprintf(text, sizeof text, "%s message %d as sent", inc, j);
+            CHECK_EQ(publish(c, inc, text), 0);
+        }
+    }
+    irbus_client_destroy(&c);
+    broker_stop(&br, SIGTERM);
+
+    /* One byte of one message of INC-A, changed on disk. */
+    CHECK(alter("INC-A message 3 as sent") > 0);
+    CHECK_EQ(broker_start(&br), 0);
+    c = connect_as(&br, k);
+    CHECK(c != NULL);
+    CHECK_EQ(history_rc(c, "INC-A"), IRBUS_ECORRUPT);
+    CHECK_EQ(publish(c, "INC-A", "after the tampering"), IRBUS_ECORRUPT);
+    CHECK_EQ(history_rc(c, "INC-B"), 0);
+    CHECK_EQ(publish(c, "INC-B", "still served"), 0);
+    irbus_client_destroy(&c);
+    broker_stop(&br, SIGTERM);
+    printf("altered message: its incident answers 502, the other is served\n");
+
+    /* The roster's log altered: the broker refuses to start. */
+    CHECK(alter("Acme Roster Org") > 0);
+    CHECK_EQ(broker_start(&br), -1);
+    snprintf(log, sizeof log, "%s/irbusd.log", br.dir);
+    logtext = check_read_file(log, &loglen);
+    CHECK(logtext != NULL);
+    if (logtext != NULL) {
+        logtext[loglen - 1] = 0;
+        CHECK(strstr((char *)logtext, "chain_does_not_verify log=_system") != NULL);
+        free(logtext);
+    }
+    printf("altered roster log: irbusd refuses to start\n");
+    irbus_key_destroy(&k);
+    irbus_key_destroy(&op);
+    broker_cleanup(&br);
+    return check_done("40-tamper");
+}
