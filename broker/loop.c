@@ -607,7 +607,8 @@ handle_signed(struct irb_broker *b, struct irb_conn *c, const struct slot *s) {
             return 0;
         }
         if (in->corrupt) {
-            send_error(b, &c->peer, f->id, IRBUS_ECORRUPT, "this incident's history does not verify");
+            send_error(b, &c->peer, f->id, IRBUS_ECORRUPT,
+                       "this incident's history does not verify");
             return 0;
         }
         if (e->kind != IRB_K_MSG && e->kind > IRB_K_FEEDBACK) {
@@ -619,8 +620,7 @@ handle_signed(struct irb_broker *b, struct irb_conn *c, const struct slot *s) {
             denied(b, c, f->id, "forwarding_not_enabled");
             return 0;
         }
-        if (irb_policy_check(&(struct irb_policy_q){IRB_ACT_PUBLISH, in, p, e, NULL}, &rule) !=
-            0) {
+        if (irb_policy_check(&(struct irb_policy_q){IRB_ACT_PUBLISH, in, p, e, NULL}, &rule) != 0) {
             denied(b, c, f->id, rule);
             return 0;
         }
@@ -631,7 +631,8 @@ handle_signed(struct irb_broker *b, struct irb_conn *c, const struct slot *s) {
         if ((rc = append(b, &c->peer, f->id, in, f, e, digest, &m, 0)) != 0) {
             /* The whole transaction is void: answer everything in it. */
             batch_fail(b, rc);
-            send_error(b, &c->peer, f->id, rc, "storage full: nothing was stored; tell the operator");
+            send_error(b, &c->peer, f->id, rc,
+                       "storage full: nothing was stored; tell the operator");
         }
         return 0;
     }
@@ -665,11 +666,11 @@ handle_signed(struct irb_broker *b, struct irb_conn *c, const struct slot *s) {
             return 0;
         }
         if (in->corrupt) {
-            send_error(b, &c->peer, f->id, IRBUS_ECORRUPT, "this incident's history does not verify");
+            send_error(b, &c->peer, f->id, IRBUS_ECORRUPT,
+                       "this incident's history does not verify");
             return 0;
         }
-        if (irb_policy_check(&(struct irb_policy_q){IRB_ACT_COMMAND, in, p, e, NULL}, &rule) !=
-            0) {
+        if (irb_policy_check(&(struct irb_policy_q){IRB_ACT_COMMAND, in, p, e, NULL}, &rule) != 0) {
             denied(b, c, f->id, rule);
             return 0;
         }
@@ -890,7 +891,8 @@ handle_request(struct irb_broker *b, struct irb_conn *c, const struct irb_frame 
         }
         if (irb_store_put_ack(b->store, p->id, in->id, f->seq, now_ms()) != 0) {
             batch_fail(b, IRBUS_ESTORAGEFULL);
-            send_error(b, &c->peer, f->id, IRBUS_ESTORAGEFULL, "storage full: the ack was not recorded");
+            send_error(b, &c->peer, f->id, IRBUS_ESTORAGEFULL,
+                       "storage full: the ack was not recorded");
             return;
         }
         b->loop->p[b->loop->np++] = (struct pending){c->peer, f->id, 0, in, f->seq, 0, {0}};
@@ -952,8 +954,9 @@ receive_one(struct irb_broker *b, struct slot *s) {
     s->from.len = zmq_msg_size(&rid);
     memcpy(s->from.rid, zmq_msg_data(&rid), s->from.len);
     s->sigrc = 1;
-    s->drc = s->multipart ? 0 : irb_wire_decode_full(zmq_msg_data(&s->body), zmq_msg_size(&s->body),
-                                                     &s->f, &s->e);
+    s->drc = s->multipart ? 0
+                          : irb_wire_decode_full(zmq_msg_data(&s->body), zmq_msg_size(&s->body),
+                                                 &s->f, &s->e);
     rc = 1;
 out:
     zmq_msg_close(&rid);

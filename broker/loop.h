@@ -19,8 +19,8 @@ struct irb_sub {
     uint64_t id;
     struct irb_incident *in;
     uint32_t channels;
-    uint64_t next;   /* next sequence to look at */
-    uint64_t credit; /* deliveries the subscriber still accepts */
+    uint64_t next;     /* next sequence to look at */
+    uint64_t credit;   /* deliveries the subscriber still accepts */
     uint64_t inflight; /* envelope bytes pushed and not yet reported consumed */
 };
 
@@ -32,9 +32,10 @@ struct irb_peer {
     size_t len;
 };
 
-#define IRB_MAX_CONNS    4096  /* connections with state in the broker */
-#define IRB_CONN_IDLE_MS 60000 /* a connection without subscriptions is forgotten
-                                * after this long without a message */
+/* Connections with state in the broker; a connection without subscriptions
+ * is forgotten after IRB_CONN_IDLE_MS without a message. */
+#define IRB_MAX_CONNS    4096
+#define IRB_CONN_IDLE_MS 60000
 
 /* One client connection, keyed by its broker-assigned routing id and bound
  * to the ZAP user and key it authenticated with. Owned by the broker. */
@@ -65,8 +66,8 @@ struct irb_broker {
     size_t nconns, capconns;
     uint64_t next_sub; /* subscription ids are unique for the broker's life */
     volatile sig_atomic_t *stop;
-    uint8_t *out;      /* IRB_MAX_FRAME bytes for encoding answers */
-    struct irb_env *e; /* decode scratch for recovery */
+    uint8_t *out;          /* IRB_MAX_FRAME bytes for encoding answers */
+    struct irb_env *e;     /* decode scratch for recovery */
     struct irb_loop *loop; /* owned by irb_broker_run while it runs */
 };
 

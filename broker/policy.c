@@ -34,8 +34,8 @@ may_publish(const struct irb_incident *in, const struct irb_participant *p, cons
 }
 
 static int
-may_command(const struct irb_incident *in, const struct irb_participant *p,
-            const struct irb_env *e, const char **rule) {
+may_command(const struct irb_incident *in, const struct irb_participant *p, const struct irb_env *e,
+            const char **rule) {
     const struct irb_party *party;
 
     if (e->kind == IRB_K_INCIDENT_OPEN) {

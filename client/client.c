@@ -818,7 +818,35 @@ credit_consumed(irbus_client *c, uint64_t sub, size_t envlen) {
     }
 }
 
-/* Turn the bytes of a deliver or notice frame into a verified message. */
+int
+irbus_unsubscribe(irbus_client *c, uint64_t sub) {
+    int i, rc;
+
+    if (c == NULL) {
+        return IRBUS_EINVAL;
+    }
+    if ((i = sub_find(c, sub)) < 0) {
+        return IRBUS_ENOTFOUND;
+    }
+    c->last_error[0] = '\0';
+    memset(c->f, 0, offsetof(struct irb_frame, records));
+    c->f->t = IRB_T_UNSUBSCRIBE;
+    c->f->sub = sub;
+    if ((rc = request(c)) != 0) {
+        return rc;
+    }
+    if (c->f->t != IRB_T_OK) {
+        return answer_error(c);
+    }
+    c->subs[i] = c->subs[--c->nsubs];
+    return 0;
+}
+
+/* A delivery that is not for one of our subscriptions (one just ended). */
+#define DROPPED 1
+
+/* Turn the bytes of a deliver or notice frame into a verified message, or
+ * DROPPED. */
 static int
 take_delivery(irbus_client *c, const uint8_t *p, size_t len, irbus_message **mp) {
     struct irb_frame *f = c->f;
@@ -842,6 +870,9 @@ take_delivery(irbus_client *c, const uint8_t *p, size_t len, irbus_message **mp)
     if (f->t != IRB_T_DELIVER) {
         return IRBUS_EBADSIG;
     }
+    if (sub_find(c, f->sub) < 0) {
+        return DROPPED;
+    }
     /* Every delivery used credit, whether or not it verifies. */
     sub = f->sub;
     seq = f->seq;
@@ -864,7 +895,7 @@ irbus_receive(irbus_client *c, int timeout_ms, irbus_message **mp) {
         return IRBUS_EINVAL;
     }
     *mp = NULL;
-    if (c->qhead != NULL) {
+    while (c->qhead != NULL) {
         struct queued *q = c->qhead;
         int rc;
         c->qhead = q->next;
@@ -873,7 +904,9 @@ irbus_receive(irbus_client *c, int timeout_ms, irbus_message **mp) {
         }
         rc = take_delivery(c, q->bytes, q->len, mp);
         free(q);
-        return rc;
+        if (rc != DROPPED) {
+            return rc;
+        }
     }
     deadline = deadline_after(timeout_ms);
     for (;;) {
@@ -885,8 +918,9 @@ irbus_receive(irbus_client *c, int timeout_ms, irbus_message **mp) {
             return rc;
         }
         t = frame_type(c, p, len);
-        if (t == IRB_T_DELIVER || t == IRB_T_NOTICE) {
-            return take_delivery(c, p, len, mp);
+        if ((t == IRB_T_DELIVER || t == IRB_T_NOTICE) &&
+            (rc = take_delivery(c, p, len, mp)) != DROPPED) {
+            return rc;
         }
         /* Anything else is a stale answer or a credit grant's `ok`. */
     }

@@ -37,7 +37,7 @@
  * when nothing is in flight. A client reports at the latest when it has
  * consumed half of it. */
 #define IRB_MAX_INFLIGHT_BYTES (8u << 20)
-#define IRB_MAX_SUBS    64    /* subscriptions per connection (broker) */
+#define IRB_MAX_SUBS           64 /* subscriptions per connection (broker) */
 
 /* The name of the broker's own log (roster changes) in receipts and history. */
 #define IRB_SYSTEM_LOG "_system"

@@ -369,6 +369,16 @@ IRBUS_EXPORT IRBUS_NODISCARD int irbus_subscribe(irbus_client *c, const char *in
                                                  uint32_t window, uint64_t *sub);
 
 /**
+ * End a subscription. Waits for the broker's answer; deliveries of the
+ * subscription that were already on their way are discarded by
+ * irbus_receive.
+ *
+ * @return 0, IRBUS_EINVAL, IRBUS_ENOTFOUND (not a subscription of this
+ *         client), IRBUS_ETIMEOUT, IRBUS_EIO, or the broker's error.
+ */
+IRBUS_EXPORT IRBUS_NODISCARD int irbus_unsubscribe(irbus_client *c, uint64_t sub);
+
+/**
  * Wait up to timeout_ms (0: do not wait, -1: forever) for the next delivered
  * message of any subscription.
  *

@@ -52,8 +52,7 @@ unhex(const char *s, uint8_t *out, size_t len) {
 /* Read one receipt file. CLI_EX_OK, CLI_EX_NOINPUT, or CLI_EX_DATAERR with
  * the reason in why. */
 static int
-load_receipt(const char *path, struct irbus_receipt *r, uint8_t claimed_pk[32],
-             const char **why) {
+load_receipt(const char *path, struct irbus_receipt *r, uint8_t claimed_pk[32], const char **why) {
     json_error_t jerr;
     json_t *o = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
     const char *incident = NULL, *hash = NULL, *sig = NULL, *bk = NULL;
@@ -140,8 +139,8 @@ receipt_verify(int argc, char **argv) {
             status = CLI_EX_DATAERR;
             continue;
         }
-        printf("valid %s: broker %s accepted incident=%s seq=%llu at %s, record hash=%s\n",
-               argv[i], fp, r.incident, (unsigned long long)r.seq, when, hash);
+        printf("valid %s: broker %s accepted incident=%s seq=%llu at %s, record hash=%s\n", argv[i],
+               fp, r.incident, (unsigned long long)r.seq, when, hash);
     }
     return status;
 }

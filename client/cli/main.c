@@ -60,7 +60,8 @@ static const struct verb verbs[] = {
     {"ack", cmd_ack, "record that you have read an incident up to a sequence"},
     {"incident", cmd_incident, "incident commands: open, party-add, spoc, state, ..."},
     {"admin", cmd_admin, "roster commands (operators): org-add, participant-add, ..."},
-    {"receipt", cmd_receipt, "verify saved receipts offline: receipt verify --broker-key K FILE..."},
+    {"receipt", cmd_receipt,
+     "verify saved receipts offline: receipt verify --broker-key K FILE..."},
     {"help", cmd_help, "show this help, or a verb's help: help VERB"},
 };
 

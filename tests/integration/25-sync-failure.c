@@ -35,8 +35,7 @@ start_with_shim(const char *shim, const char *trigger) {
     int rc;
 
     /* An ASan build wants its runtime first in the library list. */
-    snprintf(opts, sizeof opts, "%s%sverify_asan_link_order=0", asan ? asan : "",
-             asan ? ":" : "");
+    snprintf(opts, sizeof opts, "%s%sverify_asan_link_order=0", asan ? asan : "", asan ? ":" : "");
     setenv("ASAN_OPTIONS", opts, 1);
     setenv("LD_PRELOAD", shim, 1);
     setenv("IRB_FAIL_SYNC_FILE", trigger, 1);

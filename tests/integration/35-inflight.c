@@ -5,7 +5,9 @@
  * however long it waits; each `credit` that reports consumed bytes lets
  * exactly that much more through; in the end every record arrives once, in
  * order. A raw CURVE socket plays the subscriber, so the test sees exactly
- * what the broker sends.
+ * what the broker sends. Then, through libirbus: after irbus_unsubscribe
+ * nothing more of that subscription is handed out, while another
+ * subscription of the same client keeps receiving.
  * Usage: 35-inflight IRBUSD
  */
 #include "check.h"
@@ -52,6 +54,26 @@ drain(void *raw, uint64_t *next_seq, uint64_t *bytes, int quiet_ms) {
     return n;
 }
 
+/* Publish three small records with c; count what sc receives per
+ * subscription s[0], s[1] until a second passes without a delivery. */
+static void
+publish_and_count(irbus_client *c, irbus_client *sc, const uint64_t s[2], int got[2]) {
+    irbus_message *msg = NULL;
+
+    for (int i = 0; i < 3; i++) {
+        struct irbus_publish m = {"INC-B", "findings", "GREEN",      NULL,    NULL,
+                                  NULL,    0,          "text/plain", "small", 5};
+        struct irbus_receipt r;
+        CHECK_EQ(irbus_publish(c, &m, &r), 0);
+    }
+    got[0] = got[1] = 0;
+    while (irbus_receive(sc, 1000, &msg) == 0) {
+        got[0] += msg->sub == s[0];
+        got[1] += msg->sub == s[1];
+        irbus_message_destroy(&msg);
+    }
+}
+
 int
 main(int argc, char **argv) {
     irbus_key *op, *pubk, *subk;
@@ -75,12 +97,12 @@ main(int argc, char **argv) {
     c = connect_as(&br, op);
     CHECK(c != NULL);
     CHECK_EQ(irbus_admin_org_add(c, "acme", "entity", "Acme", NULL), 0);
-    CHECK_EQ(irbus_admin_participant_add(c, "pub@acme", "acme", irbus_key_public(pubk), 0, NULL,
-                                         NULL),
-             0);
-    CHECK_EQ(irbus_admin_participant_add(c, "sub@acme", "acme", irbus_key_public(subk), 0, NULL,
-                                         NULL),
-             0);
+    CHECK_EQ(
+        irbus_admin_participant_add(c, "pub@acme", "acme", irbus_key_public(pubk), 0, NULL, NULL),
+        0);
+    CHECK_EQ(
+        irbus_admin_participant_add(c, "sub@acme", "acme", irbus_key_public(subk), 0, NULL, NULL),
+        0);
     irbus_client_destroy(&c);
     c = connect_as(&br, pubk);
     CHECK(c != NULL);
@@ -146,6 +168,27 @@ main(int argc, char **argv) {
     printf("resumed: all %d records delivered once, in order, in %d credit rounds\n", RECORDS,
            rounds);
     raw_close(raw);
+
+    /* Two subscriptions on one client; the first ends. */
+    {
+        irbus_client *sc = connect_as(&br, subk);
+        uint64_t s[2] = {0, 0};
+        int got[2];
+        CHECK(sc != NULL);
+        CHECK_EQ(irbus_subscribe(sc, "INC-B", "findings", IRBUS_FROM_NEW, 16, &s[0]), 0);
+        CHECK_EQ(irbus_subscribe(sc, "INC-B", "findings", IRBUS_FROM_NEW, 16, &s[1]), 0);
+        CHECK(s[0] != s[1]);
+        publish_and_count(c, sc, s, got);
+        CHECK_EQ(got[0], 3);
+        CHECK_EQ(got[1], 3);
+        CHECK_EQ(irbus_unsubscribe(sc, s[0]), 0);
+        CHECK_EQ(irbus_unsubscribe(sc, s[0]), IRBUS_ENOTFOUND);
+        publish_and_count(c, sc, s, got);
+        CHECK_EQ(got[0], 0);
+        CHECK_EQ(got[1], 3);
+        printf("unsubscribe: the ended subscription gets nothing more, the other 3 of 3\n");
+        irbus_client_destroy(&sc);
+    }
     irbus_client_destroy(&c);
     irbus_key_destroy(&op);
     irbus_key_destroy(&pubk);

@@ -48,8 +48,8 @@ alter(const char *needle) {
             n++;
         }
     }
-    if (n > 0 && ((f = fopen(path, "wb")) == NULL || fwrite(data, 1, len, f) != len ||
-                  fclose(f) != 0)) {
+    if (n > 0 &&
+        ((f = fopen(path, "wb")) == NULL || fwrite(data, 1, len, f) != len || fclose(f) != 0)) {
         n = 0;
     }
     free(data);

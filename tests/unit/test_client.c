@@ -279,6 +279,7 @@ struct fake {
     size_t env_len;
     uint8_t sig[64];
     uint64_t rseq;
+    uint64_t subs; /* subscriptions started: the current one is FAKE_SUB + subs - 1 */
     uint8_t out[1 << 16];
     struct irb_frame f, a;
     struct irb_env e;
@@ -308,7 +309,7 @@ fake_deliver(struct fake *fk, const zmq_msg_t *ident, uint64_t seq, int tamper) 
     }
     memset(&fk->a, 0, offsetof(struct irb_frame, records));
     fk->a.t = IRB_T_DELIVER;
-    fk->a.sub = FAKE_SUB;
+    fk->a.sub = FAKE_SUB + (fk->subs > 0 ? fk->subs - 1 : 0);
     fk->a.incident = (irb_str){"INC-1", 5};
     fk->a.seq = seq;
     fk->a.btime = 1795435200000ULL + seq;
@@ -397,12 +398,19 @@ fake_handle(struct fake *fk, const zmq_msg_t *ident, const uint8_t *p, size_t le
         memset(&fk->a, 0, offsetof(struct irb_frame, records));
         fk->a.t = IRB_T_OK;
         fk->a.id = f->id;
-        fk->a.sub = FAKE_SUB;
+        fk->a.sub = FAKE_SUB + fk->subs++; /* never reused, like the broker's */
         fk->a.present = IRB_BIT(IRB_FI_SUB);
         fake_send(fk, ident, &fk->a);
-        for (uint64_t s = 1; s <= 6; s++) {
+        for (uint64_t s = 1; fk->env_len > 0 && s <= 6; s++) { /* once it has an envelope */
             fake_deliver(fk, ident, s, s == 3);
         }
+        return;
+    case IRB_T_UNSUBSCRIBE:
+        fake_deliver(fk, ident, 99, 0); /* was on its way: the client drops it */
+        memset(&fk->a, 0, offsetof(struct irb_frame, records));
+        fk->a.t = IRB_T_OK;
+        fk->a.id = f->id;
+        fake_send(fk, ident, &fk->a);
         return;
     case IRB_T_CREDIT:
         atomic_fetch_add(&fk->credit_total, (int)f->credit);
@@ -517,6 +525,11 @@ test_with_fake_broker(void) {
     }
     irbus_client_set_timeout(c, 3000);
 
+    /* A subscription, so that deliveries are ours (the fake has no
+     * envelope to deliver yet). */
+    CHECK_EQ(irbus_subscribe(c, "INC-1", "findings", IRBUS_FROM_START, 1000, &sub), 0);
+    CHECK_EQ(sub, FAKE_SUB);
+
     /* Publish: a verified receipt; the delivery that overtook it is queued. */
     p = good_publish();
     p.incident = "INC-1";
@@ -593,9 +606,13 @@ test_with_fake_broker(void) {
     /* An incident command answered with another incident's receipt. */
     CHECK_EQ(irbus_incident_state_set(c, "INC-2", "closed", &r), IRBUS_EBADSIG);
 
+    /* End the first subscription: its late deliveries are dropped. */
+    CHECK_EQ(irbus_unsubscribe(c, FAKE_SUB), 0);
+    CHECK_EQ(irbus_unsubscribe(c, FAKE_SUB), IRBUS_ENOTFOUND);
+
     /* Subscribe with a window of 4: six deliveries, the third tampered. */
     CHECK_EQ(irbus_subscribe(c, "INC-1", "findings,status", IRBUS_FROM_START, 4, &sub), 0);
-    CHECK_EQ(sub, FAKE_SUB);
+    CHECK_EQ(sub, FAKE_SUB + 1);
     got = bad = 0;
     for (int i = 0; i < 6; i++) {
         rc = irbus_receive(c, 2000, &m);
