@@ -265,6 +265,21 @@ send_to(struct irb_broker *b, const struct irb_peer *to, const struct irb_frame 
     return 0;
 }
 
+/* Send an answer. Deliveries leave room for answers in every connection's
+ * queue (IRB_CONN_DELIVERIES), so a full queue here means the client sent
+ * more requests than it reads answers: the answer is lost, and said so. */
+static void
+send_answer(struct irb_broker *b, const struct irb_peer *to, const struct irb_frame *f) {
+    int rc = send_to(b, to, f);
+
+    if (rc == -EAGAIN) {
+        b->answers_dropped++;
+        irb_warn("answer_dropped type=%s id=%llu reason=client_not_reading total=%llu",
+                 irb_type_name((enum irb_type)f->t), (unsigned long long)f->id,
+                 (unsigned long long)b->answers_dropped);
+    }
+}
+
 static void
 send_error(struct irb_broker *b, const struct irb_peer *to, uint64_t id, int code,
            const char *msg) {
@@ -277,7 +292,7 @@ send_error(struct irb_broker *b, const struct irb_peer *to, uint64_t id, int cod
     f.code = (uint64_t)(code < 0 ? -code : code);
     f.msg.p = msg;
     f.msg.len = strlen(msg);
-    (void)send_to(b, to, &f);
+    send_answer(b, to, &f);
 }
 
 static void
@@ -292,7 +307,7 @@ send_ok(struct irb_broker *b, const struct irb_peer *to, uint64_t id, uint64_t s
         f.sub = sub;
         f.present = IRB_BIT(IRB_FI_SUB);
     }
-    (void)send_to(b, to, &f);
+    send_answer(b, to, &f);
 }
 
 static void
@@ -314,7 +329,7 @@ send_receipt(struct irb_broker *b, const struct pending *p) {
     f.hash = (irb_bin){p->hash, 32};
     f.btime = p->btime;
     f.sig = (irb_bin){sig, 64};
-    (void)send_to(b, &p->to, &f);
+    send_answer(b, &p->to, &f);
 }
 
 /* ---- commit ------------------------------------------------------------- */
@@ -793,13 +808,13 @@ handle_history(struct irb_broker *b, struct irb_conn *c, const struct irb_frame 
     struct irb_incident *in = readable(b, c, f, &p);
     struct irb_frame *out;
     struct hist h;
-    uint64_t from = f->from > 0 ? f->from : 1;
-    uint64_t until = (f->present & IRB_BIT(IRB_FI_UNTIL)) && f->until < in->head ? f->until : 0;
+    uint64_t from = f->from > 0 ? f->from : 1, until;
     int rc;
 
     if (in == NULL) {
         return;
     }
+    until = (f->present & IRB_BIT(IRB_FI_UNTIL)) && f->until < in->head ? f->until : 0;
     out = calloc(1, sizeof *out);
     memset(&h, 0, sizeof h);
     h.cap = IRB_MAX_FRAME - 64 * 1024;
@@ -826,26 +841,34 @@ handle_history(struct irb_broker *b, struct irb_conn *c, const struct irb_frame 
     out->id = f->id;
     out->incident = (irb_str){in->id, strlen(in->id)};
     out->next = h.next;
-    (void)send_to(b, &c->peer, out);
+    send_answer(b, &c->peer, out);
 done:
     free(h.buf);
     free(out);
 }
 
-static void
+/* Requests other than signed submissions. Subscribe and history first
+ * commit what is pending, so that they start from, and show, only durable
+ * records: a record is visible once its receipt can be sent. Returns 0 or
+ * IRBUS_EIO (a commit failed: fatal). */
+static int
 handle_request(struct irb_broker *b, struct irb_conn *c, const struct irb_frame *f) {
     const struct irb_participant *p = NULL;
     struct irb_incident *in;
     struct irb_sub *s;
+    uint64_t acked = 0, when = 0;
 
+    if ((f->t == IRB_T_SUBSCRIBE || f->t == IRB_T_HISTORY) && flush(b) == IRBUS_EIO) {
+        return IRBUS_EIO;
+    }
     switch (f->t) {
     case IRB_T_SUBSCRIBE:
         if ((in = readable(b, c, f, &p)) == NULL) {
-            return;
+            return 0;
         }
         if (c->nsubs >= IRB_MAX_SUBS) {
             send_error(b, &c->peer, f->id, IRBUS_ELIMIT, "at most 64 subscriptions per connection");
-            return;
+            return 0;
         }
         s = &c->subs[c->nsubs++];
         s->id = b->next_sub++;
@@ -854,55 +877,68 @@ handle_request(struct irb_broker *b, struct irb_conn *c, const struct irb_frame 
         s->next = f->from == 0 ? in->head + 1 : f->from;
         s->credit = f->credit;
         s->inflight = 0;
+        s->inflight_n = 0;
         send_ok(b, &c->peer, f->id, s->id);
-        return;
+        return 0;
     case IRB_T_CREDIT:
     case IRB_T_UNSUBSCRIBE:
         for (size_t i = 0; i < c->nsubs; i++) {
             if (c->subs[i].id == f->sub) {
                 if (f->t == IRB_T_CREDIT) {
                     /* Outstanding credit is capped, so a subscriber cannot make
-                     * the broker queue without bound. */
+                     * the broker queue without bound; a grant of n reports n
+                     * deliveries and `bytes` bytes consumed. */
+                    uint64_t n =
+                        f->credit < c->subs[i].inflight_n ? f->credit : c->subs[i].inflight_n;
                     c->subs[i].credit += f->credit;
                     if (c->subs[i].credit > IRB_MAX_CREDIT) {
                         c->subs[i].credit = IRB_MAX_CREDIT;
                     }
                     c->subs[i].inflight -=
                         f->bytes < c->subs[i].inflight ? f->bytes : c->subs[i].inflight;
+                    c->subs[i].inflight_n -= n;
+                    c->queued -= n;
                 } else {
+                    c->queued -= c->subs[i].inflight_n;
                     c->subs[i] = c->subs[--c->nsubs];
                 }
                 send_ok(b, &c->peer, f->id, 0);
-                return;
+                return 0;
             }
         }
         send_error(b, &c->peer, f->id, IRBUS_ENOTFOUND, "no such subscription on this connection");
-        return;
+        return 0;
     case IRB_T_ACK:
         if ((in = readable(b, c, f, &p)) == NULL) {
-            return;
+            return 0;
         }
         if (f->seq > in->head) {
             send_error(b, &c->peer, f->id, IRBUS_EVALUE, "ack beyond the incident's last sequence");
-            return;
+            return 0;
         }
         if (batch_full(b->loop) && flush(b) == IRBUS_EIO) {
-            return;
+            return IRBUS_EIO;
+        }
+        /* The read position only moves forward: an older ack is answered
+         * but does not lower it. */
+        if (irb_store_get_ack(b->store, p->id, in->id, &acked, &when) == 0 && acked >= f->seq) {
+            send_ok(b, &c->peer, f->id, 0);
+            return 0;
         }
         if (irb_store_put_ack(b->store, p->id, in->id, f->seq, now_ms()) != 0) {
             batch_fail(b, IRBUS_ESTORAGEFULL);
             send_error(b, &c->peer, f->id, IRBUS_ESTORAGEFULL,
                        "storage full: the ack was not recorded");
-            return;
+            return 0;
         }
         b->loop->p[b->loop->np++] = (struct pending){c->peer, f->id, 0, in, f->seq, 0, {0}};
-        return;
+        return 0;
     case IRB_T_HISTORY:
         handle_history(b, c, f);
-        return;
+        return 0;
     default:
         send_error(b, &c->peer, f->id, IRBUS_EMSGTYPE, "a client does not send this frame type");
-        return;
+        return 0;
     }
 }
 
@@ -996,8 +1032,7 @@ handle_slot(struct irb_broker *b, const struct slot *s) {
     if (is_signed(s)) {
         return handle_signed(b, c, s) == IRBUS_EIO ? IRBUS_EIO : 0;
     }
-    handle_request(b, c, &s->f);
-    return 0;
+    return handle_request(b, c, &s->f);
 }
 
 /* Steps 2-4 of the iteration: read, verify, handle. Returns 0 or IRBUS_EIO. */
@@ -1050,7 +1085,8 @@ pump_cb(void *ctx, const struct irb_stored *r) {
     if (wanted(pu->s->in, pu->p, pu->s->channels, r)) {
         /* The byte budget bounds what a subscriber that stops reading
          * leaves queued in the broker, whatever its credit. */
-        if (pu->s->inflight != 0 && pu->s->inflight + r->envlen > IRB_MAX_INFLIGHT_BYTES) {
+        if ((pu->s->inflight != 0 && pu->s->inflight + r->envlen > IRB_MAX_INFLIGHT_BYTES) ||
+            pu->c->queued >= IRB_CONN_DELIVERIES) {
             return 1;
         }
         memset(&f, 0, offsetof(struct irb_frame, records));
@@ -1072,6 +1108,8 @@ pump_cb(void *ctx, const struct irb_stored *r) {
         }
         pu->s->credit--;
         pu->s->inflight += r->envlen;
+        pu->s->inflight_n++;
+        pu->c->queued++;
     }
     pu->s->next = r->seq + 1;
     return 0;
@@ -1088,7 +1126,7 @@ pump(struct irb_broker *b) {
         for (size_t k = 0; k < pu.c->nsubs && !pu.gone; k++) {
             pu.s = &pu.c->subs[k];
             if (pu.s->credit > 0 && pu.s->inflight < IRB_MAX_INFLIGHT_BYTES &&
-                pu.s->next <= pu.s->in->head) {
+                pu.c->queued < IRB_CONN_DELIVERIES && pu.s->next <= pu.s->in->head) {
                 (void)irb_store_scan(b->store, pu.s->in->id, strlen(pu.s->in->id), pu.s->next,
                                      pu.s->in->head, pump_cb, &pu);
             }

@@ -19,9 +19,10 @@ struct irb_sub {
     uint64_t id;
     struct irb_incident *in;
     uint32_t channels;
-    uint64_t next;     /* next sequence to look at */
-    uint64_t credit;   /* deliveries the subscriber still accepts */
-    uint64_t inflight; /* envelope bytes pushed and not yet reported consumed */
+    uint64_t next;       /* next sequence to look at */
+    uint64_t credit;     /* deliveries the subscriber still accepts */
+    uint64_t inflight;   /* envelope bytes pushed and not yet reported consumed */
+    uint64_t inflight_n; /* deliveries pushed and not yet reported consumed */
 };
 
 /* A ZeroMQ routing id: where an answer goes. Answers are addressed by
@@ -36,6 +37,11 @@ struct irb_peer {
  * is forgotten after IRB_CONN_IDLE_MS without a message. */
 #define IRB_MAX_CONNS    4096
 #define IRB_CONN_IDLE_MS 60000
+/* Frames the ROUTER queues to one connection (ZMQ_SNDHWM), and how many of
+ * them deliveries may take: the rest is kept for answers, so a client that
+ * reports its consumption never loses an answer to a full queue. */
+#define IRB_CONN_SNDHWM     1000
+#define IRB_CONN_DELIVERIES 768
 
 /* One client connection, keyed by its broker-assigned routing id and bound
  * to the ZAP user and key it authenticated with. Owned by the broker. */
@@ -45,6 +51,7 @@ struct irb_conn {
     uint8_t pk[32];
     struct irb_sub subs[IRB_MAX_SUBS];
     size_t nsubs;
+    uint64_t queued;  /* sum of its subscriptions' inflight_n */
     uint64_t last_ms; /* monotonic time of its last message */
 };
 
@@ -64,7 +71,8 @@ struct irb_broker {
     struct irb_store *store;
     struct irb_conn **conns;
     size_t nconns, capconns;
-    uint64_t next_sub; /* subscription ids are unique for the broker's life */
+    uint64_t next_sub;        /* subscription ids are unique for the broker's life */
+    uint64_t answers_dropped; /* answers lost to a client that does not read */
     volatile sig_atomic_t *stop;
     uint8_t *out;          /* IRB_MAX_FRAME bytes for encoding answers */
     struct irb_env *e;     /* decode scratch for recovery */

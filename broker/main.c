@@ -125,7 +125,7 @@ add_admin(struct irb_broker *b, const char *path) {
 static int
 setup_socket(struct irb_broker *b) {
     uint8_t *csk = sodium_malloc(32);
-    int one = 1, zero = 0, hs = 5000, hb = 10000, hbt = 30000, hwm = 1000, rc = -1;
+    int one = 1, zero = 0, hs = 5000, hb = 10000, hbt = 30000, hwm = IRB_CONN_SNDHWM, rc = -1;
     int64_t maxmsg = IRB_MAX_FRAME + 1024;
 
     (void)zero;

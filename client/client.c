@@ -524,6 +524,11 @@ irbus_client_new(const irbus_key *key, const char *endpoint,
         zmq_setsockopt(c->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg) != 0 ||
         (rc = set_opt_int(c->sock, ZMQ_LINGER, 1000)) != 0 ||
         (rc = set_opt_int(c->sock, ZMQ_IMMEDIATE, 1)) != 0 ||
+        /* No receive limit: what the broker sends is already bounded by the
+         * credit window and its byte budget, and a full receive queue would
+         * stop ZeroMQ reading heartbeats, so an application that pauses
+         * would lose its connection and its subscriptions. */
+        (rc = set_opt_int(c->sock, ZMQ_RCVHWM, 0)) != 0 ||
         (rc = set_opt_int(c->sock, ZMQ_HEARTBEAT_IVL, 10000)) != 0 ||
         (rc = set_opt_int(c->sock, ZMQ_HEARTBEAT_TIMEOUT, 30000)) != 0) {
         rc = IRBUS_EIO;
