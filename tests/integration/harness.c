@@ -112,18 +112,27 @@ broker_stop(struct broker *b, int sig) {
 
 long
 broker_rss_kib(const struct broker *b) {
+    return broker_status_kib(b, "VmHWM");
+}
+
+long
+broker_status_kib(const struct broker *b, const char *field) {
     char path[64], line[256];
+    size_t fl = strlen(field);
     long kib = -1;
     FILE *f;
 
+    if (b->pid <= 0) {
+        return -1;
+    }
     snprintf(path, sizeof path, "/proc/%d/status", (int)b->pid);
     f = fopen(path, "r");
     if (f == NULL) {
         return -1;
     }
     while (fgets(line, sizeof line, f) != NULL) {
-        if (strncmp(line, "VmHWM:", 6) == 0) {
-            kib = strtol(line + 6, NULL, 10);
+        if (strncmp(line, field, fl) == 0 && line[fl] == ':') {
+            kib = strtol(line + fl + 1, NULL, 10);
         }
     }
     fclose(f);
@@ -174,6 +183,11 @@ connect_as(struct broker *b, irbus_key *k) {
 
 void *
 raw_connect(struct broker *b, irbus_key *k) {
+    return raw_connect_hwm(b, k, 0);
+}
+
+void *
+raw_connect_hwm(struct broker *b, irbus_key *k, int rcvhwm) {
     uint8_t spk[32], cpk[32], *csk = sodium_malloc(32);
     int linger = 0;
     void *s;
@@ -188,6 +202,7 @@ raw_connect(struct broker *b, irbus_key *k) {
         zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, cpk, 32) != 0 ||
         zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, csk, 32) != 0 ||
         zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger) != 0 ||
+        (rcvhwm > 0 && zmq_setsockopt(s, ZMQ_RCVHWM, &rcvhwm, sizeof rcvhwm) != 0) ||
         zmq_connect(s, b->endpoint) != 0) {
         sodium_free(csk);
         return NULL;

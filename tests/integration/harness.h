@@ -34,6 +34,10 @@ int broker_start(struct broker *b);
 void broker_stop(struct broker *b, int sig);
 /* Peak RSS of the running broker, KiB. */
 long broker_rss_kib(const struct broker *b);
+/* One field of the running broker's /proc/PID/status in KiB ("VmRSS" for the
+ * current resident set, "RssAnon" for its anonymous part: heap and stacks,
+ * without the pages of the LMDB map, which are page cache), or -1. */
+long broker_status_kib(const struct broker *b, const char *field);
 void broker_cleanup(struct broker *b);
 
 /* A key from a one-byte seed; written to dir/name and dir/name.pub. */
@@ -42,6 +46,9 @@ irbus_client *connect_as(struct broker *b, irbus_key *k);
 
 /* Raw access: a DEALER with k's CURVE keys. */
 void *raw_connect(struct broker *b, irbus_key *k);
+/* The same with the socket's receive high-water mark set (0: libzmq's
+ * default), for a peer that is meant to stop reading. */
+void *raw_connect_hwm(struct broker *b, irbus_key *k, int rcvhwm);
 void raw_close(void *s);
 /* Send bytes; wait for one frame (any type) up to timeout_ms; decode into f
  * (bytes kept in buf). Returns 0, or -1 on timeout. */
