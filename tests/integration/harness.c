@@ -99,6 +99,27 @@ broker_start(struct broker *b) {
     return -1;
 }
 
+int
+broker_alive(struct broker *b) {
+    int status;
+
+    if (b->pid <= 0) {
+        return 0;
+    }
+    if (waitpid(b->pid, &status, WNOHANG) != b->pid) {
+        return 1;
+    }
+    if (WIFSIGNALED(status)) {
+        fprintf(stderr, "irbusd (pid %d) was killed by signal %d; its log: %s/irbusd.log\n",
+                (int)b->pid, WTERMSIG(status), b->dir);
+    } else {
+        fprintf(stderr, "irbusd (pid %d) exited with status %d; its log: %s/irbusd.log\n",
+                (int)b->pid, WEXITSTATUS(status), b->dir);
+    }
+    b->pid = 0;
+    return 0;
+}
+
 void
 broker_stop(struct broker *b, int sig) {
     int status;
@@ -183,11 +204,18 @@ connect_as(struct broker *b, irbus_key *k) {
 
 void *
 raw_connect(struct broker *b, irbus_key *k) {
-    return raw_connect_hwm(b, k, 0);
+    static const struct raw_opts defaults = {0, 0, 0};
+
+    return raw_connect_opts(b, k, &defaults);
+}
+
+static int
+set_int(void *s, int opt, int value) {
+    return value > 0 ? zmq_setsockopt(s, opt, &value, sizeof value) : 0;
 }
 
 void *
-raw_connect_hwm(struct broker *b, irbus_key *k, int rcvhwm) {
+raw_connect_opts(struct broker *b, irbus_key *k, const struct raw_opts *o) {
     uint8_t spk[32], cpk[32], *csk = sodium_malloc(32);
     int linger = 0;
     void *s;
@@ -202,7 +230,9 @@ raw_connect_hwm(struct broker *b, irbus_key *k, int rcvhwm) {
         zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, cpk, 32) != 0 ||
         zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, csk, 32) != 0 ||
         zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger) != 0 ||
-        (rcvhwm > 0 && zmq_setsockopt(s, ZMQ_RCVHWM, &rcvhwm, sizeof rcvhwm) != 0) ||
+        set_int(s, ZMQ_RCVHWM, o->rcvhwm) != 0 ||
+        set_int(s, ZMQ_HEARTBEAT_IVL, o->heartbeat_ivl_ms) != 0 ||
+        set_int(s, ZMQ_HEARTBEAT_TIMEOUT, o->heartbeat_timeout_ms) != 0 ||
         zmq_connect(s, b->endpoint) != 0) {
         sodium_free(csk);
         return NULL;

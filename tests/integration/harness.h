@@ -30,6 +30,9 @@ int broker_init(struct broker *b, const char *exe, const char *extra_config);
 /* Start irbusd and wait until it answers (its key file exists and the
  * socket accepts). Returns 0 or -1. */
 int broker_start(struct broker *b);
+/* 1 if the broker is still running; 0 if it has exited (reaped, pid
+ * cleared, and how it ended printed to stderr). */
+int broker_alive(struct broker *b);
 /* Stop with a signal (SIGTERM or SIGKILL) and reap it. */
 void broker_stop(struct broker *b, int sig);
 /* Peak RSS of the running broker, KiB. */
@@ -46,9 +49,13 @@ irbus_client *connect_as(struct broker *b, irbus_key *k);
 
 /* Raw access: a DEALER with k's CURVE keys. */
 void *raw_connect(struct broker *b, irbus_key *k);
-/* The same with the socket's receive high-water mark set (0: libzmq's
- * default), for a peer that is meant to stop reading. */
-void *raw_connect_hwm(struct broker *b, irbus_key *k, int rcvhwm);
+/* Socket options of a raw connection; 0 leaves libzmq's default. */
+struct raw_opts {
+    int rcvhwm;               /* ZMQ_RCVHWM: messages queued before libzmq stops reading */
+    int heartbeat_ivl_ms;     /* ZMQ_HEARTBEAT_IVL: send PINGs this often */
+    int heartbeat_timeout_ms; /* ZMQ_HEARTBEAT_TIMEOUT */
+};
+void *raw_connect_opts(struct broker *b, irbus_key *k, const struct raw_opts *o);
 void raw_close(void *s);
 /* Send bytes; wait for one frame (any type) up to timeout_ms; decode into f
  * (bytes kept in buf). Returns 0, or -1 on timeout. */
