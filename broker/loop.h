@@ -41,7 +41,7 @@ struct irb_peer {
  * them deliveries may take: the rest is kept for answers, so a client that
  * reports its consumption never loses an answer to a full queue. */
 #define IRB_CONN_SNDHWM     1000
-#define IRB_CONN_DELIVERIES 768
+#define IRB_CONN_DELIVERIES IRB_MAX_QUEUED_DELIVERIES
 
 /* One client connection, keyed by its broker-assigned routing id and bound
  * to the ZAP user and key it authenticated with. Owned by the broker. */

@@ -68,6 +68,7 @@ struct irbus_client {
     struct queued *qhead, *qtail;
     struct sub_state subs[IRB_MAX_SUBS];
     size_t nsubs;
+    uint64_t unreported; /* deliveries consumed and not yet reported, all subs */
     char last_error[IRB_MAX_ERRMSG + 1];
 };
 
@@ -789,16 +790,38 @@ irbus_subscribe(irbus_client *c, const char *incident, const char *channels, uin
     return 0;
 }
 
-/* Count a delivery of `sub` against its credit and top the credit up once
- * half the window, or half the broker's in-flight byte budget, is used (so
- * the broker, which stops at IRB_MAX_INFLIGHT_BYTES, always hears back).
- * The grant is not waited for: its `ok` is dropped when it arrives. If it
- * cannot be sent now, the counts stay and the next delivery tries again. */
+/* Report what subscription i consumed (a credit grant of as many
+ * deliveries, with their bytes). Not waited for: its `ok` is dropped when
+ * it arrives. If it cannot be sent now, the counts stay and the next
+ * delivery tries again. */
+static void
+credit_report(irbus_client *c, struct sub_state *s) {
+    long n;
+
+    memset(c->f, 0, offsetof(struct irb_frame, records));
+    c->f->v = IRBUS_PROTOCOL_VERSION;
+    c->f->t = IRB_T_CREDIT;
+    c->f->id = c->next_id++;
+    c->f->sub = s->sub;
+    c->f->credit = s->consumed;
+    c->f->bytes = s->bytes;
+    n = irb_wire_encode(c->f, c->out, IRB_MAX_FRAME);
+    if (n > 0 && zmq_send(c->sock, c->out, (size_t)n, ZMQ_DONTWAIT) >= 0) {
+        c->unreported -= s->consumed;
+        s->consumed = 0;
+        s->bytes = 0;
+    }
+}
+
+/* Count a delivery of `sub` against its credit and report consumption
+ * (which tops the credit up) before the broker would stop: once half the
+ * window or half the broker's per-subscription byte budget is used, or
+ * once half of the deliveries the broker queues to a connection are
+ * unreported across all subscriptions (schema/protocol.md 5.5). */
 static void
 credit_consumed(irbus_client *c, uint64_t sub, size_t envlen) {
     struct sub_state *s;
     int i = sub_find(c, sub);
-    long n;
 
     if (i < 0) {
         return;
@@ -806,20 +829,16 @@ credit_consumed(irbus_client *c, uint64_t sub, size_t envlen) {
     s = &c->subs[i];
     s->consumed++;
     s->bytes += envlen;
-    if ((uint64_t)s->consumed * 2 < s->window && s->bytes * 2 < IRB_MAX_INFLIGHT_BYTES) {
-        return;
+    c->unreported++;
+    if ((uint64_t)s->consumed * 2 >= s->window || s->bytes * 2 >= IRB_MAX_INFLIGHT_BYTES) {
+        credit_report(c, s);
     }
-    memset(c->f, 0, offsetof(struct irb_frame, records));
-    c->f->v = IRBUS_PROTOCOL_VERSION;
-    c->f->t = IRB_T_CREDIT;
-    c->f->id = c->next_id++;
-    c->f->sub = sub;
-    c->f->credit = s->consumed;
-    c->f->bytes = s->bytes;
-    n = irb_wire_encode(c->f, c->out, IRB_MAX_FRAME);
-    if (n > 0 && zmq_send(c->sock, c->out, (size_t)n, ZMQ_DONTWAIT) >= 0) {
-        s->consumed = 0;
-        s->bytes = 0;
+    if (c->unreported * 2 >= IRB_MAX_QUEUED_DELIVERIES) {
+        for (size_t k = 0; k < c->nsubs; k++) {
+            if (c->subs[k].consumed > 0) {
+                credit_report(c, &c->subs[k]);
+            }
+        }
     }
 }
 
@@ -843,6 +862,7 @@ irbus_unsubscribe(irbus_client *c, uint64_t sub) {
     if (c->f->t != IRB_T_OK) {
         return answer_error(c);
     }
+    c->unreported -= c->subs[i].consumed;
     c->subs[i] = c->subs[--c->nsubs];
     return 0;
 }

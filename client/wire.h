@@ -37,6 +37,11 @@
  * when nothing is in flight. A client reports at the latest when it has
  * consumed half of it. */
 #define IRB_MAX_INFLIGHT_BYTES (8u << 20)
+/* Deliveries the broker keeps pushed to one connection, all subscriptions
+ * together, beyond what the client has reported consumed; the rest of the
+ * connection's queue is kept for answers. A client reports at the latest
+ * when it holds half of it unreported. */
+#define IRB_MAX_QUEUED_DELIVERIES 768
 #define IRB_MAX_SUBS           64 /* subscriptions per connection (broker) */
 
 /* The name of the broker's own log (roster changes) in receipts and history. */

@@ -118,6 +118,27 @@ broker_wait_exit(struct broker *b, int timeout_ms) {
     return -1;
 }
 
+int
+broker_alive(struct broker *b) {
+    int status;
+
+    if (b->pid <= 0) {
+        return 0;
+    }
+    if (waitpid(b->pid, &status, WNOHANG) != b->pid) {
+        return 1;
+    }
+    if (WIFSIGNALED(status)) {
+        fprintf(stderr, "irbusd (pid %d) was killed by signal %d; its log: %s/irbusd.log\n",
+                (int)b->pid, WTERMSIG(status), b->dir);
+    } else {
+        fprintf(stderr, "irbusd (pid %d) exited with status %d; its log: %s/irbusd.log\n",
+                (int)b->pid, WEXITSTATUS(status), b->dir);
+    }
+    b->pid = 0;
+    return 0;
+}
+
 void
 broker_stop(struct broker *b, int sig) {
     int status;
@@ -131,18 +152,27 @@ broker_stop(struct broker *b, int sig) {
 
 long
 broker_rss_kib(const struct broker *b) {
+    return broker_status_kib(b, "VmHWM");
+}
+
+long
+broker_status_kib(const struct broker *b, const char *field) {
     char path[64], line[256];
+    size_t fl = strlen(field);
     long kib = -1;
     FILE *f;
 
+    if (b->pid <= 0) {
+        return -1;
+    }
     snprintf(path, sizeof path, "/proc/%d/status", (int)b->pid);
     f = fopen(path, "r");
     if (f == NULL) {
         return -1;
     }
     while (fgets(line, sizeof line, f) != NULL) {
-        if (strncmp(line, "VmHWM:", 6) == 0) {
-            kib = strtol(line + 6, NULL, 10);
+        if (strncmp(line, field, fl) == 0 && line[fl] == ':') {
+            kib = strtol(line + fl + 1, NULL, 10);
         }
     }
     fclose(f);
@@ -216,6 +246,18 @@ connect_as(struct broker *b, irbus_key *k) {
 
 void *
 raw_connect(struct broker *b, irbus_key *k) {
+    static const struct raw_opts defaults = {0, 0, 0};
+
+    return raw_connect_opts(b, k, &defaults);
+}
+
+static int
+set_int(void *s, int opt, int value) {
+    return value > 0 ? zmq_setsockopt(s, opt, &value, sizeof value) : 0;
+}
+
+void *
+raw_connect_opts(struct broker *b, irbus_key *k, const struct raw_opts *o) {
     uint8_t spk[32], cpk[32], *csk = sodium_malloc(32);
     int linger = 0;
     void *s;
@@ -230,6 +272,9 @@ raw_connect(struct broker *b, irbus_key *k) {
         zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, cpk, 32) != 0 ||
         zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, csk, 32) != 0 ||
         zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger) != 0 ||
+        set_int(s, ZMQ_RCVHWM, o->rcvhwm) != 0 ||
+        set_int(s, ZMQ_HEARTBEAT_IVL, o->heartbeat_ivl_ms) != 0 ||
+        set_int(s, ZMQ_HEARTBEAT_TIMEOUT, o->heartbeat_timeout_ms) != 0 ||
         zmq_connect(s, b->endpoint) != 0) {
         sodium_free(csk);
         return NULL;

@@ -33,10 +33,17 @@ int broker_start(struct broker *b);
 /* Wait up to timeout_ms for the broker to exit by itself: its exit status
  * (128 + signal if killed), or -1 if it is still running. */
 int broker_wait_exit(struct broker *b, int timeout_ms);
+/* 1 if the broker is still running; 0 if it has exited (reaped, pid
+ * cleared, and how it ended printed to stderr). */
+int broker_alive(struct broker *b);
 /* Stop with a signal (SIGTERM or SIGKILL) and reap it. */
 void broker_stop(struct broker *b, int sig);
 /* Peak RSS of the running broker, KiB. */
 long broker_rss_kib(const struct broker *b);
+/* One field of the running broker's /proc/PID/status in KiB ("VmRSS" for the
+ * current resident set, "RssAnon" for its anonymous part: heap and stacks,
+ * without the pages of the LMDB map, which are page cache), or -1. */
+long broker_status_kib(const struct broker *b, const char *field);
 void broker_cleanup(struct broker *b);
 
 /* A key from a one-byte seed; written to dir/name and dir/name.pub. */
@@ -45,6 +52,13 @@ irbus_client *connect_as(struct broker *b, irbus_key *k);
 
 /* Raw access: a DEALER with k's CURVE keys. */
 void *raw_connect(struct broker *b, irbus_key *k);
+/* Socket options of a raw connection; 0 leaves libzmq's default. */
+struct raw_opts {
+    int rcvhwm;               /* ZMQ_RCVHWM: messages queued before libzmq stops reading */
+    int heartbeat_ivl_ms;     /* ZMQ_HEARTBEAT_IVL: send PINGs this often */
+    int heartbeat_timeout_ms; /* ZMQ_HEARTBEAT_TIMEOUT */
+};
+void *raw_connect_opts(struct broker *b, irbus_key *k, const struct raw_opts *o);
 void raw_close(void *s);
 /* Send bytes; wait for one frame (any type) up to timeout_ms; decode into f
  * (bytes kept in buf). Returns 0, or -1 on timeout. */
