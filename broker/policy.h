@@ -35,7 +35,8 @@ struct irb_meta {
     irb_str to[IRB_MAX_TO];
 };
 
-#define IRB_META_MAX (4 + 2 * (1 + IRB_MAX_ID) + IRB_MAX_TO * (1 + IRB_MAX_ID))
+/* header, sender and org with their length bytes, the nto byte, the `to` ids */
+#define IRB_META_MAX (4 + 2 * (1 + IRB_MAX_ID) + 1 + IRB_MAX_TO * (1 + IRB_MAX_ID))
 
 /* Encode: returns the length written to out (IRB_META_MAX bytes). */
 size_t irb_meta_encode(const struct irb_meta *m, uint8_t *out);
