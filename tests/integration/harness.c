@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -77,7 +78,11 @@ broker_start(struct broker *b) {
         return -1;
     }
     if (pid == 0) {
-        FILE *o = freopen(log, "a", stderr);
+        /* The broker dies with the test (the thread that started it), even
+         * when the test crashes or ctest kills it at its timeout. */
+        FILE *o;
+        (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+        o = freopen(log, "a", stderr);
         FILE *s = freopen("/dev/null", "w", stdout);
         (void)o;
         (void)s;
