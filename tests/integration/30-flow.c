@@ -57,14 +57,15 @@
 #define BIG_PAYLOAD    1000 /* bytes per message in the stalled-subscriber test */
 #define SMALL_PAYLOAD  64   /* bytes per message elsewhere */
 #define STALLED_WINDOW 500  /* credit of the libirbus subscriber that stops reading */
-/* Credit of the raw subscriber: above the broker's SNDHWM (10,000), so the
- * broker meets a full queue (EAGAIN) towards it. */
-#define RAW_CREDIT    20000
+/* Credit of the raw subscriber: above what the broker queues to one
+ * connection unreported (IRB_MAX_QUEUED_DELIVERIES, 768), so that cap, not
+ * the credit, is what stops the deliveries. */
+#define RAW_CREDIT    2000
 #define SEAM_PRE      2000    /* history before the seam subscription */
 #define SEAM_LIVE     3000    /* published while it replays and goes live */
 #define SAMPLE_US     20000   /* broker memory sampled every 20 ms */
 #define MiB           1024L   /* in KiB */
-#define BEHIND_WINDOW 20000   /* a window larger than the broker's queue (SNDHWM 10,000) */
+#define BEHIND_WINDOW 2000    /* a window larger than the per-connection delivery cap (768) */
 #define PROBE_ID      1000000 /* request id of the raw subscriber's grant while stalled */
 
 /*
