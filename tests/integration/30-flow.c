@@ -49,6 +49,16 @@
 #ifndef FLOW_ASAN
 #define FLOW_ASAN 0
 #endif
+#if defined(__SANITIZE_THREAD__)
+#define FLOW_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define FLOW_TSAN 1
+#endif
+#endif
+#ifndef FLOW_TSAN
+#define FLOW_TSAN 0
+#endif
 
 /* Publisher threads, one participant each: the broker commits what arrives
  * together, so throughput grows with the number of clients waiting for
@@ -93,6 +103,10 @@
  * under ASan: +55 MiB while stalled, +86 MiB at the peak of the drain.)
  */
 #define QUARANTINE_MB 32
+/* Under ThreadSanitizer (shadow memory several times the heap) no bound can
+ * tell buffering from instrumentation: the memory checks are made by the
+ * plain and ASan builds, and only printed here. */
+#define RSS_BOUND_CHECKED (!FLOW_TSAN)
 #if FLOW_ASAN
 #define RSS_GROWTH_BOUND_KIB (2 * 48 * MiB + 2 * QUARANTINE_MB * MiB)
 #else
@@ -206,7 +220,10 @@ struct publisher {
     unsigned failed;
     int first_error;
     atomic_uint done; /* publishes answered so far */
+    atomic_int *hold; /* if set: the last HOLD_LAST publishes wait until it is nonzero */
 };
+
+#define HOLD_LAST 100
 
 static void *
 publish_loop(void *arg) {
@@ -221,7 +238,13 @@ publish_loop(void *arg) {
     }
     irbus_client_set_timeout(c, 20000);
     for (unsigned k = 0; k < p->count; k++) {
-        int rc = publish(c, p->incident, p->tag, p->first + k, p->len, &r);
+        int rc;
+        if (p->hold != NULL && k + HOLD_LAST == p->count) {
+            for (int w = 0; w < 600000 && atomic_load(p->hold) == 0; w++) {
+                usleep(1000); /* at most 10 minutes: then the test fails */
+            }
+        }
+        rc = publish(c, p->incident, p->tag, p->first + k, p->len, &r);
         if (rc == 0) {
             p->seqs[k] = r.seq;
         } else {
@@ -240,9 +263,11 @@ publish_loop(void *arg) {
 }
 
 static void
-publisher_start(struct publisher *p, irbus_key *key, const char *incident, unsigned tag,
-                unsigned first, unsigned count, size_t len, unsigned pause_us) {
+publisher_start_held(struct publisher *p, irbus_key *key, const char *incident, unsigned tag,
+                     unsigned first, unsigned count, size_t len, unsigned pause_us,
+                     atomic_int *hold) {
     memset(p, 0, sizeof *p);
+    p->hold = hold;
     p->key = key;
     p->incident = incident;
     p->tag = tag;
@@ -254,6 +279,12 @@ publisher_start(struct publisher *p, irbus_key *key, const char *incident, unsig
     atomic_init(&p->done, 0);
     CHECK(p->seqs != NULL);
     CHECK_EQ(pthread_create(&p->th, NULL, publish_loop, p), 0);
+}
+
+static void
+publisher_start(struct publisher *p, irbus_key *key, const char *incident, unsigned tag,
+                unsigned first, unsigned count, size_t len, unsigned pause_us) {
+    publisher_start_held(p, key, incident, tag, first, count, len, pause_us, NULL);
 }
 
 static void
@@ -438,6 +469,7 @@ check_acks_stored(void) {
 /* ---- 2. replay, then live, with no seam ------------------------------------- */
 
 static uint64_t *s_seqs; /* INC-S: receipt of message i (tag 200), SEAM_PRE + SEAM_LIVE */
+static atomic_int seam_crossed;
 
 static void
 test_seam(void) {
@@ -452,8 +484,12 @@ test_seam(void) {
     publisher_start(&pre, pubkeys[2], "INC-S", 200, 0, SEAM_PRE, SMALL_PAYLOAD, 0);
     publisher_join(&pre);
     /* Publishing goes on, paced so that the subscriber can catch up and
-     * cross the seam while it does. */
-    publisher_start(&live, pubkeys[2], "INC-S", 200, SEAM_PRE, SEAM_LIVE, SMALL_PAYLOAD, 200);
+     * cross the seam while it does; its last HOLD_LAST publishes wait until
+     * the subscriber has received a record published after it subscribed,
+     * so that crossing while publishing goes on does not depend on speed. */
+    atomic_store(&seam_crossed, 0);
+    publisher_start_held(&live, pubkeys[2], "INC-S", 200, SEAM_PRE, SEAM_LIVE, SMALL_PAYLOAD, 200,
+                         &seam_crossed);
     while (atomic_load(&live.done) < 100) {
         usleep(1000);
     }
@@ -481,6 +517,9 @@ test_seam(void) {
             got_findings++;
             if (atomic_load(&live.done) < SEAM_LIVE) {
                 live_seen++;
+            }
+            if (i >= SEAM_PRE + at_subscribe) {
+                atomic_store(&seam_crossed, 1);
             }
         } else {
             CHECK(strcmp(m->kind, m->seq == 1 ? "incident.open" : "party.add") == 0);
@@ -833,8 +872,8 @@ test_stalled(unsigned total) {
            "VmRSS %ld -> %ld KiB (peak %ld), VmHWM %ld -> %ld KiB\n",
            base_anon, after_anon, peak_a1, peak_a1 - base_anon, RSS_GROWTH_BOUND_KIB, base_rss,
            after_rss, peak_r1, base_hwm, after_hwm);
-    CHECK(peak_a1 - base_anon <= RSS_GROWTH_BOUND_KIB);
-    CHECK(after_anon - base_anon <= RSS_GROWTH_BOUND_KIB);
+    CHECK(!RSS_BOUND_CHECKED || peak_a1 - base_anon <= RSS_GROWTH_BOUND_KIB);
+    CHECK(!RSS_BOUND_CHECKED || after_anon - base_anon <= RSS_GROWTH_BOUND_KIB);
 
     /* Who wrote which record: the receipts must cover base .. base+total-1
      * exactly once. */
@@ -922,7 +961,7 @@ test_stalled(unsigned total) {
     sampling_stop();
     peak_a2 = atomic_load(&peak_anon);
     peak_r2 = atomic_load(&peak_rss);
-    CHECK(peak_a2 - base_anon <= RSS_GROWTH_BOUND_KIB);
+    CHECK(!RSS_BOUND_CHECKED || peak_a2 - base_anon <= RSS_GROWTH_BOUND_KIB);
 
     CHECK_EQ(raw.got, total);
     CHECK_EQ(raw.bad_seq, 0);
