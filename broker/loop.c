@@ -32,6 +32,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -948,9 +949,9 @@ handle_request(struct irb_broker *b, struct irb_conn *c, const struct irb_frame 
 static int
 receive_one(struct irb_broker *b, struct slot *s) {
     zmq_msg_t rid;
-    const char *user, *keyhex;
+    const char *user, *keyhex, *hexend = NULL;
     int more = 0, rc = 0;
-    size_t ml = sizeof more;
+    size_t ml = sizeof more, pklen = 0;
 
     zmq_msg_init(&rid);
     if (zmq_msg_recv(&rid, b->router, ZMQ_DONTWAIT) < 0) {
@@ -980,12 +981,9 @@ receive_one(struct irb_broker *b, struct slot *s) {
         snprintf(s->user, sizeof s->user, "%s", user) >= (int)sizeof s->user) {
         goto out;
     }
-    for (int i = 0; i < 32; i++) {
-        unsigned v;
-        if (sscanf(keyhex + 2 * i, "%2x", &v) != 1) {
-            goto out;
-        }
-        s->pk[i] = (uint8_t)v;
+    if (sodium_hex2bin(s->pk, 32, keyhex, 64, NULL, &pklen, &hexend) != 0 || pklen != 32 ||
+        hexend != keyhex + 64) {
+        goto out;
     }
     s->from.len = zmq_msg_size(&rid);
     memcpy(s->from.rid, zmq_msg_data(&rid), s->from.len);
