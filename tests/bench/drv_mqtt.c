@@ -130,13 +130,11 @@ pub_on_publish(struct mosquitto *m, void *obj, int mid) {
         s->ack_ns = now_ns();
     }
     if (done) {
+        pub_acked(p->ps, hdr); /* before flush can see outstanding reach 0 */
         p->outstanding--;
         pthread_cond_broadcast(&p->cv);
     }
     pthread_mutex_unlock(&p->mu);
-    if (done) {
-        pub_acked(p->ps, hdr);
-    }
 }
 
 static int
@@ -196,8 +194,8 @@ static int
 pub_send(void *pv, const uint8_t *payload, size_t len) {
     struct mpub *p = pv;
     struct slot *s;
-    uint64_t ack_ns = 0;
-    int mid = 0, rc, done = 0;
+    uint64_t ack_ns;
+    int mid = 0, rc;
 
     pthread_mutex_lock(&p->mu);
     p->outstanding++;
@@ -216,17 +214,14 @@ pub_send(void *pv, const uint8_t *payload, size_t len) {
     if (s->acked) { /* the PUBACK beat us here */
         s->acked = 0;
         ack_ns = s->ack_ns;
+        pub_acked_at(p->ps, payload, ack_ns);
         p->outstanding--;
-        done = 1;
         pthread_cond_broadcast(&p->cv);
     } else {
         memcpy(s->hdr, payload, PAYLOAD_HDR);
         s->sent = 1;
     }
     pthread_mutex_unlock(&p->mu);
-    if (done) {
-        pub_acked_at(p->ps, payload, ack_ns);
-    }
     return 0;
 }
 

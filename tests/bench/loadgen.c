@@ -141,6 +141,7 @@ pub_main(void *arg) {
         buf[i] = (uint8_t)(i * 131 + pt->idx);
     }
     deadline = t0 + (uint64_t)(cell.max_secs * 1e9);
+    sleep_until(t0); /* every publisher starts at t0, paced or not */
     for (uint64_t k = 0; k < n; k++) {
         struct payload_hdr h;
         uint64_t now = now_ns();
@@ -164,6 +165,18 @@ pub_main(void *arg) {
         }
     }
     pt->ok = drv->pub_flush(pt->p, cell.timeout_ms * 4) == 0;
+    /* An asynchronous library may count a message complete just before it
+     * runs the callback that tells us; give the callback a moment. */
+    for (int i = 0; i < 200; i++) {
+        uint64_t done;
+        pthread_mutex_lock(&pt->ps.mu);
+        done = pt->ps.acked + pt->ps.errors;
+        pthread_mutex_unlock(&pt->ps.mu);
+        if (done >= pt->ps.sent) {
+            break;
+        }
+        usleep(10000);
+    }
     free(buf);
     return NULL;
 }
@@ -541,6 +554,10 @@ main(int argc, char **argv) {
         default:
             usage();
         }
+    }
+    if (header && cell.system == NULL) {
+        fputs(csv_header, stdout);
+        return 0;
     }
     if (keygen) {
         return cell.keydir != NULL && irb_bench_irbus_keygen(cell.keydir) == 0 ? 0 : 1;
