@@ -85,6 +85,8 @@ struct drv {
      * timeout, -1 error. */
     int (*sub_next)(void *s, int timeout_ms, const uint8_t **payload, size_t *len);
     void (*sub_close)(void **sp);
+    /* After everything is closed: release the library's global state. */
+    void (*fini)(void);
 };
 
 extern const struct drv drv_irbus, drv_redis, drv_nats, drv_mqtt;

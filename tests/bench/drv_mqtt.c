@@ -401,5 +401,10 @@ sub_close(void **sp) {
     *sp = NULL;
 }
 
+static void
+fini(void) {
+    mosquitto_lib_cleanup();
+}
+
 const struct drv drv_mqtt = {"mqtt",    setup,    pub_open, pub_send, pub_flush,
-                             pub_close, sub_open, sub_next, sub_close};
+                             pub_close, sub_open, sub_next, sub_close, fini};

@@ -258,5 +258,10 @@ sub_close(void **sp) {
     *sp = NULL;
 }
 
+static void
+fini(void) {
+    nats_Close();
+}
+
 const struct drv drv_nats = {"nats",    setup,    pub_open, pub_send, pub_flush,
-                             pub_close, sub_open, sub_next, sub_close};
+                             pub_close, sub_open, sub_next, sub_close, fini};

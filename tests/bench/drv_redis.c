@@ -200,5 +200,9 @@ sub_close(void **sp) {
     *sp = NULL;
 }
 
+static void
+fini(void) {
+}
+
 const struct drv drv_redis = {"redis",   setup,    pub_open, pub_send, pub_flush,
-                              pub_close, sub_open, sub_next, sub_close};
+                              pub_close, sub_open, sub_next, sub_close, fini};

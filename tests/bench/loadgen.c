@@ -451,6 +451,11 @@ verify(const char *file) {
         }
     }
     fclose(f);
+    for (unsigned i = 0; i < MAX_PUBS; i++) {
+        free(st->seen[i]);
+        st->seen[i] = NULL;
+    }
+    hist_destroy(&st->del);
     printf("verify,%s,%s,%s,acked=%llu,read=%llu,lost=%llu\n", cell.system, cell.variant,
            cell.name, (unsigned long long)nacked, (unsigned long long)(st->got + st->dups),
            (unsigned long long)missing);
@@ -462,7 +467,7 @@ main(int argc, char **argv) {
     int opt, header = 0, pid = 0, keygen = 0;
     const char *data = NULL, *acked_file = NULL, *verify_file = NULL;
     long long cpu0 = -1, cpu1 = -1, disk0 = 0, disk1 = 0;
-    struct hist *ack = hist_new(), *del = hist_new();
+    struct hist *ack = NULL, *del = NULL;
     uint64_t sent = 0, acked = 0, errors = 0, delivered = 0, dups = 0, last_ack = 0;
     uint64_t del_first = UINT64_MAX, del_last = 0, expected, replay_t0 = 0;
     pthread_t killer;
@@ -564,7 +569,7 @@ main(int argc, char **argv) {
     }
     if (cell.system == NULL || cell.name == NULL || (drv = find_drv(cell.system)) == NULL ||
         cell.pubs < 1 || cell.pubs > MAX_PUBS || cell.subs > MAX_SUBS ||
-        cell.size < PAYLOAD_HDR || cell.port <= 0 || ack == NULL || del == NULL) {
+        cell.size < PAYLOAD_HDR || cell.port <= 0) {
         usage();
     }
     cell.verify = verify_file != NULL;
@@ -577,7 +582,13 @@ main(int argc, char **argv) {
         return 1;
     }
     if (verify_file != NULL) {
-        return verify(verify_file);
+        int rc = verify(verify_file);
+        drv->fini();
+        return rc;
+    }
+    if ((ack = hist_new()) == NULL || (del = hist_new()) == NULL) {
+        fprintf(stderr, "loadgen: out of memory\n");
+        return 1;
     }
     record_acked = acked_file != NULL;
     if (pid > 0) {
@@ -721,5 +732,6 @@ main(int argc, char **argv) {
     }
     hist_destroy(&ack);
     hist_destroy(&del);
+    drv->fini();
     return ok ? 0 : 1;
 }
