@@ -25,7 +25,8 @@
 #include <string.h>
 #include <time.h>
 
-#define SLOTS 65536
+#define SLOTS       65536
+#define MAX_PENDING 4096
 
 struct slot {
     uint8_t hdr[PAYLOAD_HDR];
@@ -198,6 +199,18 @@ pub_send(void *pv, const uint8_t *payload, size_t len) {
     int mid = 0, rc;
 
     pthread_mutex_lock(&p->mu);
+    /* At most MAX_PENDING unacknowledged, like JetStream's MaxPending: the
+     * library's queue stays bounded and mids never wrap onto a live slot. */
+    for (int waited = 0; p->outstanding >= MAX_PENDING && waited < 30; waited++) {
+        struct timespec dl = deadline_after(1000);
+        (void)pthread_cond_timedwait(&p->cv, &p->mu, &dl);
+    }
+    if (p->outstanding >= MAX_PENDING) {
+        pthread_mutex_unlock(&p->mu);
+        fprintf(stderr, "mqtt: no acknowledgement for 30 s\n");
+        pub_failed(p->ps);
+        return -1;
+    }
     p->outstanding++;
     pthread_mutex_unlock(&p->mu);
     rc = mosquitto_publish(p->m, &mid, p->topic, (int)len, payload, p->qos, false);
