@@ -18,6 +18,7 @@
 #   --sanitized  the binaries are built with sanitizers: smaller still
 #   --systems    subset of: irbus redis-always redis-everysec nats-sync nats-async
 #                mqtt-qos1 mqtt-qos2
+#   --table-only rewrite OUT/table.md from the CSV files already in --out DIR
 # Exit status: 0 when every cell ran and produced non-zero results (and no
 # acknowledged message was lost), 1 otherwise.
 set -u
@@ -31,6 +32,7 @@ OUT=""
 WORK=""
 BASE_PORT=""
 SYSTEMS="irbus redis-always redis-everysec nats-sync nats-async mqtt-qos1 mqtt-qos2"
+TABLE_ONLY=0
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -43,11 +45,16 @@ while [ $# -gt 0 ]; do
     --work) WORK=$2; shift ;;
     --base-port) BASE_PORT=$2; shift ;;
     --systems) SYSTEMS=$2; shift ;;
+    --table-only) TABLE_ONLY=1 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
     esac
     shift
 done
+if [ "$TABLE_ONLY" = 1 ]; then
+    [ -n "$OUT" ] && [ -f "$OUT/results.csv" ] || { echo "run.sh: --table-only needs --out DIR with results" >&2; exit 2; }
+fi
 for v in IRBUSD LOADGEN CEILING; do
+    [ "$TABLE_ONLY" = 1 ] && break
     if [ -z "${!v}" ] || [ ! -x "${!v}" ]; then
         echo "run.sh: --$(echo "$v" | tr 'A-Z' 'a-z') PATH (an executable) is required" >&2
         exit 2
@@ -72,6 +79,7 @@ W4_T=1800
 # ---- directories and ports ----------------------------------------------------
 TMPROOT=${TMPDIR:-/tmp}
 OWN_WORK=""
+[ "$TABLE_ONLY" = 1 ] && WORK=$OUT
 if [ -z "$WORK" ]; then
     WORK=$(mktemp -d "$TMPROOT/irb-bench-XXXXXX")
     OWN_WORK=$WORK
@@ -108,6 +116,87 @@ fail() {
     FAILED=1
 }
 
+# ---- the table ----------------------------------------------------------------------
+mval() { awk -F, -v k="$1" '$1 == k { print $2 }' "$OUT/machine.csv"; }
+write_table() {
+{
+    echo "# irbus and its peers, $(mval date_utc | cut -c1-10) ($(mval mode) run)"
+    echo
+    echo "One run on one machine; the machine is shared, so read ratios within this run, not"
+    echo "absolute figures. Latency in µs from the intended send time (open loop); at rate 0"
+    echo "(\"max\") publishers send as fast as acknowledgements allow and latency includes queueing."
+    echo
+    echo "## Machine"
+    echo
+    echo "| key | value |"
+    echo "|---|---|"
+    tail -n +2 "$OUT/machine.csv" | sed 's/"//g' | awk -F, '{ print "| " $1 " | " substr($0, length($1) + 2) " |" }'
+    echo
+    echo "## What an acknowledgement means"
+    echo
+    echo "| system | variant | acknowledged when |"
+    echo "|---|---|---|"
+    echo "| irbus | signed-fsync | signature verified, LMDB commit fsynced (group commit), receipt signed |"
+    echo "| redis | always | AOF written and fsynced (appendfsync always, once per event-loop pass) |"
+    echo "| redis | everysec | AOF written to the page cache; fsync within about a second |"
+    echo "| nats | sync / async | JetStream file store written to the page cache (fsync later); sync: one PubAck per round trip, async: pipelined |"
+    echo "| mqtt | qos1 / qos2 | Mosquitto holds it in memory (persistence file written at exit or autosave) |"
+    echo
+    echo "## Results"
+    echo
+    echo "msg/s ratio: this system's acknowledged messages/s over irbus's in the same cell."
+    echo
+    echo "| cell | system | variant | pubs→subs | rate | acked | msg/s | ratio | MB/s | deliveries/s | ack p50 / p99 / p99.9 | deliver p50 / p99 / p99.9 | broker CPU µs/msg | peak RSS MiB | disk B/msg | status |"
+    echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    awk -F, 'NR == FNR { if (FNR > 1) { split($3, c, "-"); if (!(c[1] in order)) order[c[1]] = ++n
+                                          if ($1 == "irbus") irb[c[1]] = $15 } next }
+        FNR > 1 {
+            split($3, c, "-"); cell = c[1]
+            disk = $26 < 0 ? "–" : $26
+            ratio = (cell in irb && irb[cell] > 0) ? sprintf("%.2f", $15 / irb[cell]) : "–"
+            rate = $7 == 0 ? "max" : $7
+            printf "%05d\t%05d\t| %s | %s | %s | %s→%s | %s | %s | %s | %s | %s | %s | %s / %s / %s | %s | %s | %s | %s | %s |\n",
+                order[cell], FNR, cell, $1, $2, $5, $6, rate, $9, $15, ratio, $16, $17, $18, $19, $20,
+                (cell ~ /late/ || $6 == 0) ? "–" : $21 " / " $22 " / " $23,
+                $24, ($25 > 0 ? sprintf("%.1f", $25 / 1024) : "–"), disk, $27
+        }' "$OUT/results.csv" "$OUT/results.csv" | sort -n | cut -f3-
+    echo
+    echo "W4 (late joiner): \"deliveries/s\" is the replay rate of one subscriber reading the whole"
+    echo "backlog from the start after publishing ended. Peak RSS counts resident pages of memory-mapped"
+    echo "files too: irbus's LMDB map grows with the data touched; Redis holds its streams in memory."
+    echo "Disk B/msg \"–\": the data directory shrank during the cell (Redis rewrote its AOF)."
+    echo
+    echo "## fsync-family calls per 1,000 acknowledgements (strace -c -f on the broker, separate short run)"
+    echo
+    echo "| system | variant | calls | acked | per 1,000 acks |"
+    echo "|---|---|---|---|---|"
+    awk -F, 'NR > 1 { print "| " $1 " | " $2 " | " $3 " | " $4 " | " $5 " |" }' "$OUT/fsync.csv"
+    echo
+    echo "LMDB also writes its meta page through a descriptor opened with O_DSYNC: one synchronous"
+    echo "write per commit that no fsync-family call shows."
+    echo
+    echo "## Durability: kill -9 of the broker mid-W1, restart, read back"
+    echo
+    echo "| system | variant | acknowledged | read back | lost |"
+    echo "|---|---|---|---|---|"
+    awk -F, 'NR > 1 { print "| " $1 " | " $2 " | " $3 " | " $4 " | " $5 " |" }' "$OUT/durability.csv"
+    echo
+    echo "## The ceiling for irbus on this machine"
+    echo
+    echo "| metric | payload B | value | unit |"
+    echo "|---|---|---|---|"
+    awk -F, '{ print "| " $2 " | " $3 " | " $4 " | " $5 " |" }' "$OUT/ceiling.csv"
+    echo
+    echo "implied_box: both cores doing only irbus's per-message crypto for a 1→1 message (publisher"
+    echo "sign, broker verify and receipt sign, publisher receipt verify, subscriber verify, BLAKE2b of"
+    echo "the envelope three times, four CURVE boxes). implied_broker_thread: one thread doing the"
+    echo "broker's share. Measured irbus W1/W2/W3 1→1 msg/s for comparison:"
+    echo
+    awk -F, 'FNR > 1 && $1 == "irbus" && $3 ~ /^w[123]_.*_1x1-/ { split($3, c, "-"); print "- " c[1] ": " $15 " msg/s" }' \
+        "$OUT/results.csv"
+} >"$OUT/table.md"
+}
+
 # ---- peers from Debian ----------------------------------------------------------
 install_peers() {
     local missing="" c
@@ -125,6 +214,10 @@ install_peers() {
         --no-install-recommends redis-server nats-server mosquitto strace >/dev/null ||
         { echo "run.sh: apt-get failed" >&2; exit 1; }
 }
+if [ "$TABLE_ONLY" = 1 ]; then
+    write_table
+    exit 0
+fi
 install_peers
 
 # ---- the brokers ---------------------------------------------------------------------
@@ -393,79 +486,7 @@ done
 echo "loadavg_after,\"$(cut -d' ' -f1-3 /proc/loadavg)\"" >>"$OUT/machine.csv"
 echo "fsync_probe_after_writes_per_s,$(fsync_probe "$PROBE_N")" >>"$OUT/machine.csv"
 
-# ---- the table ----------------------------------------------------------------------
-{
-    echo "# irbus and its peers, $(date -u +%Y-%m-%d) ($MODE run)"
-    echo
-    echo "One run on one machine; the machine is shared, so read ratios within this run, not"
-    echo "absolute figures. Latency in µs from the intended send time (open loop); at rate 0"
-    echo "(\"max\") publishers send as fast as acknowledgements allow and latency includes queueing."
-    echo
-    echo "## Machine"
-    echo
-    echo "| key | value |"
-    echo "|---|---|"
-    tail -n +2 "$OUT/machine.csv" | sed 's/"//g' | awk -F, '{ print "| " $1 " | " substr($0, length($1) + 2) " |" }'
-    echo
-    echo "## What an acknowledgement means"
-    echo
-    echo "| system | variant | acknowledged when |"
-    echo "|---|---|---|"
-    echo "| irbus | signed-fsync | signature verified, LMDB commit fsynced (group commit), receipt signed |"
-    echo "| redis | always | AOF written and fsynced (appendfsync always, once per event-loop pass) |"
-    echo "| redis | everysec | AOF written to the page cache; fsync within about a second |"
-    echo "| nats | sync / async | JetStream file store written to the page cache (fsync later); sync: one PubAck per round trip, async: pipelined |"
-    echo "| mqtt | qos1 / qos2 | Mosquitto holds it in memory (persistence file written at exit or autosave) |"
-    echo
-    echo "## Results"
-    echo
-    echo "msg/s ratio: this system's acknowledged messages/s over irbus's in the same cell."
-    echo
-    echo "| cell | system | variant | pubs→subs | rate | acked | msg/s | ratio | MB/s | deliveries/s | ack p50 / p99 / p99.9 | deliver p50 / p99 / p99.9 | broker CPU µs/msg | peak RSS MiB | disk B/msg | status |"
-    echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
-    awk -F, 'NR == FNR { if (FNR > 1 && $1 == "irbus") { split($3, c, "-"); irb[c[1]] = $15 } next }
-        FNR > 1 {
-            split($3, c, "-"); cell = c[1]
-            ratio = (cell in irb && irb[cell] > 0) ? sprintf("%.2f", $15 / irb[cell]) : "–"
-            rate = $7 == 0 ? "max" : $7
-            printf "| %s | %s | %s | %s→%s | %s | %s | %s | %s | %s | %s | %s / %s / %s | %s | %s | %s | %s | %s |\n",
-                cell, $1, $2, $5, $6, rate, $9, $15, ratio, $16, $17, $18, $19, $20,
-                (cell ~ /late/ || $6 == 0) ? "–" : $21 " / " $22 " / " $23,
-                $24, ($25 > 0 ? sprintf("%.1f", $25 / 1024) : "–"), $26, $27
-        }' "$OUT/results.csv" "$OUT/results.csv" | sort -t'|' -k2,2 -s
-    echo
-    echo "W4 (late joiner): \"deliveries/s\" is the replay rate of one subscriber reading the whole"
-    echo "backlog from the start after publishing ended."
-    echo
-    echo "## fsync-family calls per 1,000 acknowledgements (strace -c -f on the broker, separate short run)"
-    echo
-    echo "| system | variant | calls | acked | per 1,000 acks |"
-    echo "|---|---|---|---|---|"
-    awk -F, 'NR > 1 { print "| " $1 " | " $2 " | " $3 " | " $4 " | " $5 " |" }' "$OUT/fsync.csv"
-    echo
-    echo "LMDB also writes its meta page through a descriptor opened with O_DSYNC: one synchronous"
-    echo "write per commit that no fsync-family call shows."
-    echo
-    echo "## Durability: kill -9 of the broker mid-W1, restart, read back"
-    echo
-    echo "| system | variant | acknowledged | read back | lost |"
-    echo "|---|---|---|---|---|"
-    awk -F, 'NR > 1 { print "| " $1 " | " $2 " | " $3 " | " $4 " | " $5 " |" }' "$OUT/durability.csv"
-    echo
-    echo "## The ceiling for irbus on this machine"
-    echo
-    echo "| metric | payload B | value | unit |"
-    echo "|---|---|---|---|"
-    awk -F, '{ print "| " $2 " | " $3 " | " $4 " | " $5 " |" }' "$OUT/ceiling.csv"
-    echo
-    echo "implied_box: both cores doing only irbus's per-message crypto for a 1→1 message (publisher"
-    echo "sign, broker verify and receipt sign, publisher receipt verify, subscriber verify, BLAKE2b of"
-    echo "the envelope three times, four CURVE boxes). implied_broker_thread: one thread doing the"
-    echo "broker's share. Measured irbus W1/W2/W3 1→1 msg/s for comparison:"
-    echo
-    awk -F, 'FNR > 1 && $1 == "irbus" && $3 ~ /^w[123]_.*_1x1-/ { split($3, c, "-"); print "- " c[1] ": " $15 " msg/s" }' \
-        "$OUT/results.csv"
-} >"$OUT/table.md"
+write_table
 
 # A result that is missing or zero fails the run.
 while IFS=, read -r sys var cell size pubs subs rate sent acked errors delivered expected dups \
