@@ -260,7 +260,7 @@ admin_key = $WORK/keys/op.pub
 log_level = warn
 mapsize_mb = 16384
 EOF
-        "$IRBUSD" -c "$WORK/irbusd.conf" >>"$WORK/irbusd.log" 2>&1 &
+        "$IRBUSD" -c "$WORK/irbusd.conf" >>"$WORK/$SYS.log" 2>&1 &
         PID=$!
         ;;
     redis-always | redis-everysec)
@@ -311,9 +311,21 @@ stop() {
 }
 cleanup() {
     stop
-    # a work directory we made ourselves goes, except the results in it
+    # A work directory we made ourselves goes after a clean run (unless the
+    # results are inside it); after a failure only its data goes, so the
+    # logs are there to read.
     if [ -n "$OWN_WORK" ]; then
-        rm -rf "$OWN_WORK"/data-* "$OWN_WORK"/keys
+        case "$OUT/" in
+        "$OWN_WORK"/*) rm -rf "$OWN_WORK"/data-* "$OWN_WORK"/keys ;;
+        *)
+            if [ "$FAILED" = 0 ]; then
+                rm -rf "$OWN_WORK"
+            else
+                rm -rf "$OWN_WORK"/data-* "$OWN_WORK"/keys
+                echo "run.sh: logs kept in $OWN_WORK" >&2
+            fi
+            ;;
+        esac
     fi
 }
 trap cleanup EXIT
@@ -503,5 +515,9 @@ for S in $SYSTEMS; do
 done
 
 echo "run.sh: results in $OUT (table.md, results.csv, machine.csv, ceiling.csv)"
-[ "$FAILED" = 0 ] || { echo "run.sh: some cells failed" >&2; exit 1; }
+if [ "$FAILED" != 0 ]; then
+    echo "run.sh: some cells failed; the load generator's last words:" >&2
+    tail -n 20 "$WORK/loadgen.log" >&2 2>/dev/null
+    exit 1
+fi
 exit 0
