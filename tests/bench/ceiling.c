@@ -36,8 +36,9 @@ now_s(void) {
 
 enum op { OP_SIGN, OP_VERIFY, OP_SIGN32, OP_VERIFY32, OP_BLAKE2B, OP_BOX };
 
-static const char *const op_names[] = {"ed25519_sign",   "ed25519_verify", "ed25519_sign_digest",
-                                       "ed25519_verify_digest", "blake2b_256", "box_easy_afternm"};
+static const char *const op_names[] = {"ed25519_sign",        "ed25519_verify",
+                                       "ed25519_sign_digest", "ed25519_verify_digest",
+                                       "blake2b_256",         "box_easy_afternm"};
 
 /* Microseconds per operation, timed for about `secs` seconds. */
 static double

@@ -33,16 +33,16 @@ struct cell {
     const char *name;    /* unique per cell: names the incident/stream/topic */
     const char *host;
     int port;
-    const char *keydir; /* irbus: directory of op.pub; broker key file */
+    const char *keydir;    /* irbus, -G: where the operator key is written */
     const char *broker_pk; /* irbus: path of the broker's .pub */
     size_t size;
     unsigned pubs, subs;
-    uint64_t count;     /* messages in total, over all publishers */
-    double rate;        /* messages/s in total; 0: as fast as acknowledgements allow */
-    int late;           /* subscribers start after publishing ends, from the start */
-    double max_secs;    /* publishing stops after this long */
-    int timeout_ms;     /* per-request timeout of the drivers */
-    int verify;         /* reading back what a killed broker left: setup keeps it */
+    uint64_t count;  /* messages in total, over all publishers */
+    double rate;     /* messages/s in total; 0: as fast as acknowledgements allow */
+    int late;        /* subscribers start after publishing ends, from the start */
+    double max_secs; /* publishing stops after this long */
+    int timeout_ms;  /* per-request timeout of the drivers */
+    int verify;      /* reading back what a killed broker left: setup keeps it */
 };
 
 /* One publisher's results; written by its thread and, for asynchronous

@@ -180,8 +180,9 @@ pub_open(const struct cell *c, unsigned idx, struct pubstat *ps, void **pp) {
 static int
 pub_send(void *pv, const uint8_t *payload, size_t len) {
     struct ipub *p = pv;
-    struct irbus_publish m = {p->incident, p->channel, "GREEN", NULL, NULL, NULL, 0,
-                              "application/octet-stream", payload, len};
+    struct irbus_publish m = {p->incident, p->channel, "GREEN", NULL,
+                              NULL,        NULL,       0,       "application/octet-stream",
+                              payload,     len};
     struct irbus_receipt r;
     int rc = irbus_publish(p->c, &m, &r);
 
@@ -228,8 +229,8 @@ sub_open(const struct cell *c, unsigned idx, int from_start, void **sp) {
     if ((s->key = key_for(ROLE_SUB, idx)) == NULL || (s->c = connect_as(c, s->key)) == NULL) {
         return -1;
     }
-    rc = irbus_subscribe(s->c, incident, channel_of(c), from_start ? IRBUS_FROM_START : IRBUS_FROM_NEW,
-                         4096, NULL);
+    rc = irbus_subscribe(s->c, incident, channel_of(c),
+                         from_start ? IRBUS_FROM_START : IRBUS_FROM_NEW, 4096, NULL);
     if (rc != 0) {
         fprintf(stderr, "irbus: subscribe: %s\n", irbus_strerror(rc));
         return -1;
@@ -278,5 +279,5 @@ static void
 fini(void) {
 }
 
-const struct drv drv_irbus = {"irbus",   setup,    pub_open,  pub_send, pub_flush,
-                              pub_close, sub_open, sub_next,  sub_close, fini};
+const struct drv drv_irbus = {"irbus",   setup,    pub_open, pub_send,  pub_flush,
+                              pub_close, sub_open, sub_next, sub_close, fini};

@@ -203,7 +203,8 @@ sub_open(const struct cell *c, unsigned idx, int from_start, void **sp) {
     }
     *sp = s;
     names(c, stream, sizeof stream, subj, sizeof subj);
-    if ((s->nc = connect_to(c)) == NULL || natsConnection_JetStream(&s->js, s->nc, NULL) != NATS_OK) {
+    if ((s->nc = connect_to(c)) == NULL ||
+        natsConnection_JetStream(&s->js, s->nc, NULL) != NATS_OK) {
         return -1;
     }
     jsSubOptions_Init(&so);
@@ -263,5 +264,5 @@ fini(void) {
     nats_Close();
 }
 
-const struct drv drv_nats = {"nats",    setup,    pub_open, pub_send, pub_flush,
+const struct drv drv_nats = {"nats",    setup,    pub_open, pub_send,  pub_flush,
                              pub_close, sub_open, sub_next, sub_close, fini};

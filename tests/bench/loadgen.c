@@ -88,9 +88,9 @@ pub_failed(struct pubstat *ps) {
 static const struct drv *drv;
 static struct cell cell;
 static pthread_barrier_t start_line;
-static uint64_t t0;                 /* first intended send */
+static uint64_t t0; /* first intended send */
 static atomic_int pubs_done;
-static atomic_ullong target;        /* deliveries each subscriber waits for */
+static atomic_ullong target; /* deliveries each subscriber waits for */
 static int record_acked;
 static int idle_ms = 3000;
 
@@ -456,8 +456,8 @@ verify(const char *file) {
         st->seen[i] = NULL;
     }
     hist_destroy(&st->del);
-    printf("verify,%s,%s,%s,acked=%llu,read=%llu,lost=%llu\n", cell.system, cell.variant,
-           cell.name, (unsigned long long)nacked, (unsigned long long)(st->got + st->dups),
+    printf("verify,%s,%s,%s,acked=%llu,read=%llu,lost=%llu\n", cell.system, cell.variant, cell.name,
+           (unsigned long long)nacked, (unsigned long long)(st->got + st->dups),
            (unsigned long long)missing);
     return missing == 0 && nacked > 0 ? 0 : 3;
 }
@@ -568,8 +568,8 @@ main(int argc, char **argv) {
         return cell.keydir != NULL && irb_bench_irbus_keygen(cell.keydir) == 0 ? 0 : 1;
     }
     if (cell.system == NULL || cell.name == NULL || (drv = find_drv(cell.system)) == NULL ||
-        cell.pubs < 1 || cell.pubs > MAX_PUBS || cell.subs > MAX_SUBS ||
-        cell.size < PAYLOAD_HDR || cell.port <= 0) {
+        cell.pubs < 1 || cell.pubs > MAX_PUBS || cell.subs > MAX_SUBS || cell.size < PAYLOAD_HDR ||
+        cell.port <= 0) {
         usage();
     }
     cell.verify = verify_file != NULL;
@@ -691,14 +691,14 @@ main(int argc, char **argv) {
            "%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%ld,%.0f,%s\n",
            cell.system, cell.variant, cell.name, cell.size, cell.pubs, cell.subs, cell.rate,
            (unsigned long long)sent, (unsigned long long)acked, (unsigned long long)errors,
-           (unsigned long long)delivered, (unsigned long long)expected,
-           (unsigned long long)dups, elapsed, mps, mps * (double)cell.size / 1e6, dps,
-           us(hist_quantile(ack, 0.5)), us(hist_quantile(ack, 0.99)),
-           us(hist_quantile(ack, 0.999)), cell.late ? 0.0 : us(hist_quantile(del, 0.5)),
+           (unsigned long long)delivered, (unsigned long long)expected, (unsigned long long)dups,
+           elapsed, mps, mps * (double)cell.size / 1e6, dps, us(hist_quantile(ack, 0.5)),
+           us(hist_quantile(ack, 0.99)), us(hist_quantile(ack, 0.999)),
+           cell.late ? 0.0 : us(hist_quantile(del, 0.5)),
            cell.late ? 0.0 : us(hist_quantile(del, 0.99)),
            cell.late ? 0.0 : us(hist_quantile(del, 0.999)),
-           cpu0 >= 0 && cpu1 >= 0 && acked > 0 ? (double)(cpu1 - cpu0) / (double)acked : -1.0,
-           rss, data != NULL && acked > 0 ? (double)(disk1 - disk0) / (double)acked : -1.0,
+           cpu0 >= 0 && cpu1 >= 0 && acked > 0 ? (double)(cpu1 - cpu0) / (double)acked : -1.0, rss,
+           data != NULL && acked > 0 ? (double)(disk1 - disk0) / (double)acked : -1.0,
            ok ? "ok" : "FAIL");
     fflush(stdout);
     if (acked_file != NULL) {
