@@ -66,13 +66,13 @@ done
 # length of each latency run; W4_*: the late joiner's backlog.
 if [ "$MODE" = smoke ]; then
     N256=300 N4K=200 N64K=40 T=8 W5_SECS=1 W4_256=2000 W4_64K=100 FSYNC_N=200 W6_KILL_MS=600
-    CEIL_T=0.05 IDLE_MS=2000
+    CEIL_T=0.05 IDLE_MS=2000 SCAN_PUBS=16 SCAN_T=8
     if [ "$SANITIZED" = 1 ]; then
         N256=150 N4K=100 N64K=20 W4_256=600 W4_64K=40 FSYNC_N=100 CEIL_T=0.02
     fi
 else
     N256=300000 N4K=200000 N64K=50000 T=10 W5_SECS=10 W4_256=1000000 W4_64K=10000 FSYNC_N=2000
-    W6_KILL_MS=3000 CEIL_T=0.5 IDLE_MS=5000
+    W6_KILL_MS=3000 CEIL_T=0.5 IDLE_MS=5000 SCAN_PUBS="1 16 64" SCAN_T=5
 fi
 W4_T=1800
 
@@ -429,6 +429,15 @@ for S in $SYSTEMS; do
     lg w2_4KiB_1x4 -s 4096 -p "$P" -n 4 -N "$N4K" -r 0 -T "$T"
     lg w2_4KiB_1x16 -s 4096 -p "$P" -n 16 -N "$N4K" -r 0 -T "$T"
     lg w3_64KiB_1x1 -s 65536 -p "$P" -n 1 -N "$N64K" -r 0 -T "$T"
+    # W1 again with more publisher connections, for the synchronous
+    # publishers: does throughput grow with concurrency (group commit)?
+    case "$S" in
+    irbus | redis-always | nats-sync)
+        for NP in $SCAN_PUBS; do
+            lg "w1_256B_1x1_p$NP" -s 256 -p "$NP" -n 1 -N "$N256" -r 0 -T "$SCAN_T"
+        done
+        ;;
+    esac
     # W5: open-loop latency at 10/50/90 % of this system's own W1 maximum.
     MAX=$(awk -F, -v c="w1_256B_1x1-$V" '$3 == c { print $15 }' "$OUT/results.csv" | tail -1)
     if [ -n "$MAX" ] && [ "${MAX%.*}" -gt 0 ] 2>/dev/null; then
