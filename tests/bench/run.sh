@@ -66,7 +66,7 @@ done
 # length of each latency run; W4_*: the late joiner's backlog.
 if [ "$MODE" = smoke ]; then
     N256=300 N4K=200 N64K=40 T=8 W5_SECS=1 W4_256=2000 W4_64K=100 FSYNC_N=200 W6_KILL_MS=600
-    CEIL_T=0.05 IDLE_MS=2000 SCAN_PUBS=16 SCAN_T=8
+    CEIL_T=0.05 IDLE_MS=5000 SCAN_PUBS=16 SCAN_T=8
     if [ "$SANITIZED" = 1 ]; then
         N256=150 N4K=100 N64K=20 W4_256=600 W4_64K=40 FSYNC_N=100 CEIL_T=0.02
     fi
@@ -90,13 +90,16 @@ WORK=$(cd "$WORK" && pwd)
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 
-port_busy() { # port listening on loopback or any address?
+port_busy() { # any TCP socket (listening or not) with this local port?
     local hex
     hex=$(printf '%04X' "$1")
-    grep -q ":$hex 00000000:0000 0A" /proc/net/tcp /proc/net/tcp6 2>/dev/null
+    awk -v p=":$hex" 'FNR > 1 && substr($2, length($2) - 4) == p { found = 1 } END { exit !found }' \
+        /proc/net/tcp /proc/net/tcp6 2>/dev/null
 }
 if [ -z "$BASE_PORT" ]; then
-    BASE_PORT=$((20000 + ($$ * 8) % 30000))
+    # below the kernel's ephemeral range (32768 and up by default), where
+    # outgoing connections could take a port between our check and the bind
+    BASE_PORT=$((20000 + ($$ * 4) % 12000))
 fi
 for _ in $(seq 1 50); do
     if ! port_busy "$BASE_PORT" && ! port_busy $((BASE_PORT + 1)) &&
