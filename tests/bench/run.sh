@@ -293,6 +293,25 @@ EOF
         ;;
     esac
     if ! wait_port "$PORT" "$PID"; then
+        kill -TERM "$PID" 2>/dev/null
+        wait "$PID" 2>/dev/null
+        PID=""
+        # Another process took the port after we chose it: move this
+        # system 100 ports up and try again (twice at most).
+        if [ "${START_RETRY:-0}" -lt 2 ] && tail -n 5 "$WORK/$SYS.log" 2>/dev/null | grep -qi 'in use'; then
+            case "$SYS" in
+            irbus) PORT_IRBUS=$((PORT_IRBUS + 100)) ;;
+            redis-*) PORT_REDIS=$((PORT_REDIS + 100)) ;;
+            nats-*) PORT_NATS=$((PORT_NATS + 100)) ;;
+            mqtt-*) PORT_MQTT=$((PORT_MQTT + 100)) ;;
+            esac
+            echo "run.sh: $SYS: port $PORT in use, trying $((PORT + 100))" >&2
+            START_RETRY=$((${START_RETRY:-0} + 1))
+            start "$@"
+            local rc=$?
+            START_RETRY=0
+            return $rc
+        fi
         fail "$SYS did not start (log: $WORK/$SYS.log)"
         return 1
     fi
