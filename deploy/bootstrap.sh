@@ -17,6 +17,13 @@ libmsgpack-dev
 libjansson-dev
 clang
 libclang-rt-14-dev
+libhiredis-dev
+libnats-dev
+libmosquitto-dev
+redis-server
+nats-server
+mosquitto
+strace
 "
 
 missing=""
