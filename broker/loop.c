@@ -337,6 +337,12 @@ send_receipt(struct irb_broker *b, const struct pending *p) {
 
 /* The batch cannot be stored: abort its transaction, undo the in-memory
  * heads it advanced, and answer every request in it with the error. */
+static const char *
+store_failed_text(int rc) {
+    return rc == IRBUS_ESTORAGEFULL ? "storage full: nothing was stored; tell the operator"
+                                    : "the store failed: nothing was stored";
+}
+
 static void
 batch_fail(struct irb_broker *b, int rc) {
     struct irb_loop *l = b->loop;
@@ -347,9 +353,7 @@ batch_fail(struct irb_broker *b, int rc) {
         memcpy(l->h[i].in->hash, l->h[i].hash, 32);
     }
     for (size_t i = 0; i < l->np; i++) {
-        send_error(b, &l->p[i].to, l->p[i].id, rc,
-                   rc == IRBUS_ESTORAGEFULL ? "storage full: nothing was stored; tell the operator"
-                                            : "the store failed: nothing was stored");
+        send_error(b, &l->p[i].to, l->p[i].id, rc, store_failed_text(rc));
     }
     irb_warn("batch_failed records=%zu rc=%d", l->np, rc);
     l->np = l->nh = l->ns = 0;
@@ -647,8 +651,7 @@ handle_signed(struct irb_broker *b, struct irb_conn *c, const struct slot *s) {
         if ((rc = append(b, &c->peer, f->id, in, f, e, digest, &m, 0)) != 0) {
             /* The whole transaction is void: answer everything in it. */
             batch_fail(b, rc);
-            send_error(b, &c->peer, f->id, rc,
-                       "storage full: nothing was stored; tell the operator");
+            send_error(b, &c->peer, f->id, rc, store_failed_text(rc));
         }
         return 0;
     }
@@ -698,7 +701,7 @@ handle_signed(struct irb_broker *b, struct irb_conn *c, const struct slot *s) {
     }
     if ((rc = append(b, &c->peer, f->id, in, f, e, digest, &m, 1)) != 0) {
         batch_fail(b, rc);
-        send_error(b, &c->peer, f->id, rc, "storage full: nothing was stored; tell the operator");
+        send_error(b, &c->peer, f->id, rc, store_failed_text(rc));
         return 0;
     }
     rc = flush(b);
@@ -858,6 +861,7 @@ handle_request(struct irb_broker *b, struct irb_conn *c, const struct irb_frame 
     struct irb_incident *in;
     struct irb_sub *s;
     uint64_t acked = 0, when = 0;
+    int rc;
 
     if ((f->t == IRB_T_SUBSCRIBE || f->t == IRB_T_HISTORY) && flush(b) == IRBUS_EIO) {
         return IRBUS_EIO;
@@ -926,10 +930,9 @@ handle_request(struct irb_broker *b, struct irb_conn *c, const struct irb_frame 
             send_ok(b, &c->peer, f->id, 0);
             return 0;
         }
-        if (irb_store_put_ack(b->store, p->id, in->id, f->seq, now_ms()) != 0) {
-            batch_fail(b, IRBUS_ESTORAGEFULL);
-            send_error(b, &c->peer, f->id, IRBUS_ESTORAGEFULL,
-                       "storage full: the ack was not recorded");
+        if ((rc = irb_store_put_ack(b->store, p->id, in->id, f->seq, now_ms())) != 0) {
+            batch_fail(b, rc);
+            send_error(b, &c->peer, f->id, rc, store_failed_text(rc));
             return 0;
         }
         b->loop->p[b->loop->np++] = (struct pending){c->peer, f->id, 0, in, f->seq, 0, {0}};
