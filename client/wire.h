@@ -42,7 +42,7 @@
  * connection's queue is kept for answers. A client reports at the latest
  * when it holds half of it unreported. */
 #define IRB_MAX_QUEUED_DELIVERIES 768
-#define IRB_MAX_SUBS           64 /* subscriptions per connection (broker) */
+#define IRB_MAX_SUBS              64 /* subscriptions per connection (broker) */
 
 /* The name of the broker's own log (roster changes) in receipts and history. */
 #define IRB_SYSTEM_LOG "_system"

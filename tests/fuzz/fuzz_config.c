@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define CHECK(c)                                                                                   \
     do {                                                                                           \
         if (!(c)) {                                                                                \
-            fprintf(stderr, "fuzz_config: invariant failed: %s\n", #c);                           \
+            fprintf(stderr, "fuzz_config: invariant failed: %s\n", #c);                            \
             __builtin_trap();                                                                      \
         }                                                                                          \
     } while (0)

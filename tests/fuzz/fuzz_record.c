@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define CHECK(c)                                                                                   \
     do {                                                                                           \
         if (!(c)) {                                                                                \
-            fprintf(stderr, "fuzz_record: invariant failed: %s\n", #c);                           \
+            fprintf(stderr, "fuzz_record: invariant failed: %s\n", #c);                            \
             __builtin_trap();                                                                      \
         }                                                                                          \
     } while (0)
@@ -88,8 +88,7 @@ check_env(const uint8_t *b, size_t len) {
     CHECK(inside(e1.payload.p, e1.payload.len, b, len) && e1.payload.len <= IRB_MAX_PAYLOAD);
     CHECK(inside(e1.ctype.p, e1.ctype.len, b, len) && e1.ctype.len <= IRB_MAX_CTYPE);
     CHECK(inside(e1.org.p, e1.org.len, b, len) && e1.org.len <= IRB_MAX_ID);
-    CHECK(inside(e1.participant.p, e1.participant.len, b, len) &&
-          e1.participant.len <= IRB_MAX_ID);
+    CHECK(inside(e1.participant.p, e1.participant.len, b, len) && e1.participant.len <= IRB_MAX_ID);
     CHECK(inside(e1.spoc.p, e1.spoc.len, b, len) && e1.spoc.len <= IRB_MAX_ID);
     CHECK(inside(e1.name.p, e1.name.len, b, len) && e1.name.len <= IRB_MAX_TEXT);
     CHECK(inside(e1.title.p, e1.title.len, b, len) && e1.title.len <= IRB_MAX_TEXT);

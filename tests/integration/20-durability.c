@@ -227,9 +227,9 @@ test_storage_full(const char *exe) {
         c = connect_as(&small, sop);
         k = make_key(&small, "p", 7);
         CHECK_EQ(irbus_admin_org_add(c, "acme", "entity", "Acme", NULL), 0);
-        CHECK_EQ(irbus_admin_participant_add(c, "p@acme", "acme", irbus_key_public(k), 0, NULL,
-                                             NULL),
-                 0);
+        CHECK_EQ(
+            irbus_admin_participant_add(c, "p@acme", "acme", irbus_key_public(k), 0, NULL, NULL),
+            0);
         irbus_client_destroy(&c);
         irbus_key_destroy(&sop);
     }

@@ -70,12 +70,7 @@ main(int argc, char **argv) {
     CHECK_EQ(start_with_shim(argv[2], trigger), 0);
     op = make_key(&br, "op", 0xa0);
     k = make_key(&br, "p", 7);
-    c = connect_as(&br, op);
-    CHECK(c != NULL);
-    CHECK_EQ(irbus_admin_org_add(c, "acme", "entity", "Acme", NULL), 0);
-    CHECK_EQ(irbus_admin_participant_add(c, "p@acme", "acme", irbus_key_public(k), 0, NULL, NULL),
-             0);
-    irbus_client_destroy(&c);
+    CHECK_EQ(roster_setup(&br, op, "acme", "Acme", 1, (const char *const[]){"p@acme"}, &k), 0);
     c = connect_as(&br, k);
     CHECK(c != NULL);
     irbus_client_set_timeout(c, 3000);

@@ -94,16 +94,9 @@ main(int argc, char **argv) {
     op = make_key(&br, "op", 0xa0);
     pubk = make_key(&br, "pub", 1);
     subk = make_key(&br, "sub", 2);
-    c = connect_as(&br, op);
-    CHECK(c != NULL);
-    CHECK_EQ(irbus_admin_org_add(c, "acme", "entity", "Acme", NULL), 0);
-    CHECK_EQ(
-        irbus_admin_participant_add(c, "pub@acme", "acme", irbus_key_public(pubk), 0, NULL, NULL),
-        0);
-    CHECK_EQ(
-        irbus_admin_participant_add(c, "sub@acme", "acme", irbus_key_public(subk), 0, NULL, NULL),
-        0);
-    irbus_client_destroy(&c);
+    CHECK_EQ(roster_setup(&br, op, "acme", "Acme", 2, (const char *const[]){"pub@acme", "sub@acme"},
+                          (irbus_key *const[]){pubk, subk}),
+             0);
     c = connect_as(&br, pubk);
     CHECK(c != NULL);
     irbus_client_set_timeout(c, 30000); /* sanitizer builds on a busy machine are slow */

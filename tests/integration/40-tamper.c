@@ -87,12 +87,9 @@ main(int argc, char **argv) {
     CHECK_EQ(broker_start(&br), 0);
     op = make_key(&br, "op", 0xa0);
     k = make_key(&br, "p", 7);
-    c = connect_as(&br, op);
-    CHECK(c != NULL);
-    CHECK_EQ(irbus_admin_org_add(c, "acme", "entity", "Acme Roster Org", NULL), 0);
-    CHECK_EQ(irbus_admin_participant_add(c, "p@acme", "acme", irbus_key_public(k), 0, NULL, NULL),
-             0);
-    irbus_client_destroy(&c);
+    CHECK_EQ(
+        roster_setup(&br, op, "acme", "Acme Roster Org", 1, (const char *const[]){"p@acme"}, &k),
+        0);
     c = connect_as(&br, k);
     CHECK(c != NULL);
     for (int i = 0; i < 2; i++) {

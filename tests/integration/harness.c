@@ -249,6 +249,19 @@ connect_as(struct broker *b, irbus_key *k) {
     return c;
 }
 
+int
+roster_setup(struct broker *b, irbus_key *op, const char *org, const char *name, size_t n,
+             const char *const ids[], irbus_key *const keys[]) {
+    irbus_client *c = connect_as(b, op);
+    int rc = c != NULL ? irbus_admin_org_add(c, org, "entity", name, NULL) : IRBUS_EIO;
+
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        rc = irbus_admin_participant_add(c, ids[i], org, irbus_key_public(keys[i]), 0, NULL, NULL);
+    }
+    irbus_client_destroy(&c);
+    return rc;
+}
+
 void *
 raw_connect(struct broker *b, irbus_key *k) {
     static const struct raw_opts defaults = {0, 0, 0};

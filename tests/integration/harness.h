@@ -49,6 +49,11 @@ void broker_cleanup(struct broker *b);
 /* A key from a one-byte seed; written to dir/name and dir/name.pub. */
 irbus_key *make_key(struct broker *b, const char *name, uint8_t seed);
 irbus_client *connect_as(struct broker *b, irbus_key *k);
+/* As operator op: add organisation org (kind entity, display name `name`)
+ * and the n participants ids[i] with keys[i]. Returns 0 or the first
+ * error. */
+int roster_setup(struct broker *b, irbus_key *op, const char *org, const char *name, size_t n,
+                 const char *const ids[], irbus_key *const keys[]);
 
 /* Raw access: a DEALER with k's CURVE keys. */
 void *raw_connect(struct broker *b, irbus_key *k);
