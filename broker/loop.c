@@ -1166,7 +1166,10 @@ irb_broker_run(struct irb_broker *b) {
         return IRBUS_EINTERNAL;
     }
     if (b->next_sub == 0) {
-        b->next_sub = 1;
+        /* Unique across restarts too (unless the clock goes back): a client
+         * must never take a delivery meant for a subscription of the broker's
+         * previous life for one of this life's. */
+        b->next_sub = now_ms() << 16;
     }
     irb_info("loop_started verify_threads=%zu batch_max=%d", b->loop->v.nth, BATCH_MAX);
     while (!*b->stop) {

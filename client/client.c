@@ -56,6 +56,8 @@ struct irbus_client {
     uint8_t broker_pk[IRBUS_PUBLIC_KEY_BYTES];
     void *ctx;
     void *sock;
+    void *mon;         /* PAIR: ZeroMQ's disconnect events for sock */
+    int reset_pending; /* subscriptions were lost: irbus_receive says so once */
     int timeout_ms;
     uint64_t next_id;    /* request ids: 1, 2, 3 ... */
     uint64_t last_seq;   /* last envelope sequence signed */
@@ -293,15 +295,73 @@ in_close(irbus_client *c) {
     }
 }
 
+/* Drain the socket monitor: if a connection was lost while subscriptions
+ * existed, forget them and remember to say so (reset_pending). */
+static void
+check_reset(irbus_client *c) {
+    zmq_msg_t ev;
+    int lost = 0;
+
+    for (;;) {
+        zmq_msg_init(&ev);
+        if (zmq_msg_recv(&ev, c->mon, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&ev);
+            break;
+        }
+        /* Two frames: the event number (2 bytes) and its value (4 bytes),
+         * then the endpoint. */
+        if (zmq_msg_size(&ev) >= 2) {
+            uint16_t event;
+            memcpy(&event, zmq_msg_data(&ev), 2);
+            lost |= event == ZMQ_EVENT_DISCONNECTED;
+        }
+        while (zmq_msg_more(&ev)) {
+            zmq_msg_close(&ev);
+            zmq_msg_init(&ev);
+            if (zmq_msg_recv(&ev, c->mon, ZMQ_DONTWAIT) < 0) {
+                break;
+            }
+        }
+        zmq_msg_close(&ev);
+    }
+    if (lost && c->nsubs > 0) {
+        /* What the old connection delivered is stale: a restarted broker
+         * numbers subscriptions afresh, so it could pass for a new one's.
+         * The application subscribes again from what it has seen. */
+        c->nsubs = 0;
+        c->unreported = 0;
+        c->reset_pending = 1;
+        while (c->qhead != NULL) {
+            struct queued *q = c->qhead;
+            c->qhead = q->next;
+            free(q);
+        }
+        c->qtail = NULL;
+        for (;;) {
+            zmq_msg_init(&ev);
+            if (zmq_msg_recv(&ev, c->sock, ZMQ_DONTWAIT) < 0) {
+                zmq_msg_close(&ev);
+                break;
+            }
+            zmq_msg_close(&ev);
+        }
+    }
+}
+
+/* read_frame's answer when watching the monitor and an event came. */
+#define MONITOR_EVENT 1
+
 /*
  * Read one frame into c->in, waiting until deadline. Returns 0 (bytes in
- * *p, *len, valid until the next read), IRBUS_ETIMEOUT, or IRBUS_EIO (errno
- * set; EINTR when a signal interrupted the wait).
+ * *p, *len, valid until the next read), IRBUS_ETIMEOUT, IRBUS_EIO (errno
+ * set; EINTR when a signal interrupted the wait), or, with watch_monitor,
+ * MONITOR_EVENT when the socket monitor has something to read first.
  */
 static int
-read_frame(irbus_client *c, int64_t deadline, const uint8_t **p, size_t *len) {
+read_frame_watch(irbus_client *c, int64_t deadline, int watch_monitor, const uint8_t **p,
+                 size_t *len) {
     for (;;) {
-        zmq_pollitem_t item = {c->sock, 0, ZMQ_POLLIN, 0};
+        zmq_pollitem_t items[2] = {{c->sock, 0, ZMQ_POLLIN, 0}, {c->mon, 0, ZMQ_POLLIN, 0}};
         int n;
 
         in_close(c);
@@ -323,14 +383,22 @@ read_frame(irbus_client *c, int64_t deadline, const uint8_t **p, size_t *len) {
         if (errno != EAGAIN) {
             return IRBUS_EIO;
         }
-        n = zmq_poll(&item, 1, remaining_ms(deadline));
+        n = zmq_poll(items, watch_monitor ? 2 : 1, remaining_ms(deadline));
         if (n < 0) {
             return IRBUS_EIO;
+        }
+        if (watch_monitor && (items[1].revents & ZMQ_POLLIN)) {
+            return MONITOR_EVENT;
         }
         if (n == 0 && deadline >= 0 && remaining_ms(deadline) == 0) {
             return IRBUS_ETIMEOUT;
         }
     }
+}
+
+static int
+read_frame(irbus_client *c, int64_t deadline, const uint8_t **p, size_t *len) {
+    return read_frame_watch(c, deadline, 0, p, len);
 }
 
 /* Send c->out[0..len) before deadline. IRBUS_ETIMEOUT while no connection
@@ -471,6 +539,7 @@ irbus_client_new(const irbus_key *key, const char *endpoint,
     uint8_t *own_sk = NULL;
     int64_t maxmsg = IRB_MAX_FRAME;
     irbus_client *c = NULL;
+    char monep[64];
     int rc;
 
     if (cp == NULL) {
@@ -535,6 +604,16 @@ irbus_client_new(const irbus_key *key, const char *endpoint,
         rc = IRBUS_EIO;
         goto out;
     }
+    /* ZeroMQ reconnects by itself; the broker then sees a new connection
+     * and has ended the old one's subscriptions. Its socket monitor is how
+     * the client learns that a connection was lost. */
+    snprintf(monep, sizeof monep, "inproc://irbus-monitor-%p", (void *)c);
+    c->mon = zmq_socket(c->ctx, ZMQ_PAIR);
+    if (c->mon == NULL || zmq_socket_monitor(c->sock, monep, ZMQ_EVENT_DISCONNECTED) != 0 ||
+        zmq_connect(c->mon, monep) != 0) {
+        rc = IRBUS_EIO;
+        goto out;
+    }
     if (zmq_connect(c->sock, endpoint) != 0) {
         rc = IRBUS_EIO;
         goto out;
@@ -565,6 +644,9 @@ irbus_client_destroy(irbus_client **cp) {
         struct queued *q = c->qhead;
         c->qhead = q->next;
         free(q);
+    }
+    if (c->mon != NULL) {
+        zmq_close(c->mon);
     }
     if (c->sock != NULL) {
         zmq_close(c->sock);
@@ -762,6 +844,9 @@ irbus_subscribe(irbus_client *c, const char *incident, const char *channels, uin
         }
         s = comma + 1;
     }
+    /* A lost connection ends the old subscriptions before this one starts
+     * (irbus_receive still reports it). */
+    check_reset(c);
     if (c->nsubs >= IRB_MAX_SUBS) {
         return IRBUS_ELIMIT;
     }
@@ -920,6 +1005,11 @@ irbus_receive(irbus_client *c, int timeout_ms, irbus_message **mp) {
         return IRBUS_EINVAL;
     }
     *mp = NULL;
+    check_reset(c);
+    if (c->reset_pending) {
+        c->reset_pending = 0;
+        return IRBUS_ERESET;
+    }
     while (c->qhead != NULL) {
         struct queued *q = c->qhead;
         int rc;
@@ -939,7 +1029,16 @@ irbus_receive(irbus_client *c, int timeout_ms, irbus_message **mp) {
         size_t len;
         int rc, t;
 
-        if ((rc = read_frame(c, deadline, &p, &len)) != 0) {
+        rc = read_frame_watch(c, deadline, 1, &p, &len);
+        if (rc == MONITOR_EVENT) {
+            check_reset(c);
+            if (c->reset_pending) {
+                c->reset_pending = 0;
+                return IRBUS_ERESET;
+            }
+            continue;
+        }
+        if (rc != 0) {
             return rc;
         }
         t = frame_type(c, p, len);

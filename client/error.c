@@ -50,6 +50,8 @@ static const struct err_text err_table[] = {
     {IRBUS_EKEYPERM, "key file permissions too open, or not a regular file"},
     {IRBUS_ETIMEOUT, "timed out"},
     {IRBUS_ECRYPTO, "crypto library failed to initialise"},
+    {IRBUS_ERESET, "the connection to the broker was lost: every subscription ended; subscribe "
+                   "again from the sequence after the last one received"},
 };
 
 const char *

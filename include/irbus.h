@@ -96,6 +96,7 @@ enum irbus_error {
     IRBUS_EKEYPERM = -604, /**< a secret key file is readable by group or others, or a symlink */
     IRBUS_ETIMEOUT = -605, /**< no answer within the timeout */
     IRBUS_ECRYPTO = -606,  /**< the crypto library failed to initialise */
+    IRBUS_ERESET = -607,   /**< the connection was lost and made again: subscriptions ended */
 };
 
 /**
@@ -384,7 +385,12 @@ IRBUS_EXPORT IRBUS_NODISCARD int irbus_unsubscribe(irbus_client *c, uint64_t sub
  *
  * @param[out] mp  the message; the caller owns it.
  * @return 0, IRBUS_ETIMEOUT, IRBUS_EBADSIG (a delivery that does not verify;
- *         it is dropped and the next call continues), IRBUS_ENOMEM, IRBUS_EIO.
+ *         it is dropped and the next call continues), IRBUS_ENOMEM, IRBUS_EIO,
+ *         IRBUS_ERESET: the connection was lost and ZeroMQ made a new one, so
+ *         the broker ended every subscription (deliveries received before
+ *         are handed out first); the client has forgotten them too, and
+ *         reports this once. Subscribe again from the sequence after the
+ *         last message received to continue without a gap or a duplicate.
  */
 IRBUS_EXPORT IRBUS_NODISCARD int irbus_receive(irbus_client *c, int timeout_ms, irbus_message **mp);
 

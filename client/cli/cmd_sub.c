@@ -116,7 +116,7 @@ cmd_sub(int argc, char **argv) {
     const char *incident = NULL, *channels = NULL, *from_s = "all", *idle_s = NULL,
                *window_s = NULL;
     int follow = 0, json = 0, ack = 0, dropped = 0, rc, status;
-    uint64_t from, idle = DEFAULT_IDLE, window = DEFAULT_WINDOW, sub = 0;
+    uint64_t from, idle = DEFAULT_IDLE, window = DEFAULT_WINDOW, sub = 0, last_seq = 0;
     char msg[512];
 
     memset(&cc, 0, sizeof cc);
@@ -204,6 +204,25 @@ cmd_sub(int argc, char **argv) {
         if (rc == IRBUS_EIO && errno == EINTR) {
             continue;
         }
+        if (rc == IRBUS_ERESET) {
+            /* The broker ended the subscription with the connection: take it
+             * up again after the last message printed, so nothing is missed
+             * or printed twice. */
+            uint64_t again = last_seq != 0 ? last_seq + 1 : from;
+            fprintf(stderr,
+                    "irbus: sub: the connection to the broker was lost; subscribing again from "
+                    "#%llu\n",
+                    (unsigned long long)again);
+            while (!stop_requested &&
+                   (rc = irbus_subscribe(cc.client, incident, channels_arg(channels), again,
+                                         (uint32_t)window, &sub)) == IRBUS_ETIMEOUT) {
+            }
+            if (rc != 0 && !stop_requested) {
+                status = cli_request_fail(&cc, "sub", rc);
+                goto out;
+            }
+            continue;
+        }
         if (rc == IRBUS_EBADSIG) {
             fprintf(stderr, "irbus: sub: dropped a delivery whose signature does not verify "
                             "— tell the broker's operator\n");
@@ -215,6 +234,9 @@ cmd_sub(int argc, char **argv) {
             goto out;
         }
         cli_print_message(m, json);
+        if (m->seq != 0) {
+            last_seq = m->seq;
+        }
         if (ack && m->seq != 0) {
             rc = irbus_ack(cc.client, m->incident, m->seq);
             if (rc != 0) {
