@@ -84,13 +84,13 @@ main(int argc, char **argv) {
     uint64_t first = 0, next_seq, bytes = 0, envlen = 0, delivered = 0, sub;
     int n, rounds = 0;
 
-    if (argc < 2 || payload == NULL) {
-        fprintf(stderr, "usage: %s IRBUSD\n", argv[0]);
+    if (payload == NULL) {
+        return 70;
+    }
+    if (harness_begin(&br, argc, argv, NULL) != 0) {
+        free(payload);
         return 64;
     }
-    CHECK_EQ(irbus_init(), 0);
-    CHECK_EQ(broker_init(&br, argv[1], NULL), 0);
-    CHECK_EQ(broker_start(&br), 0);
     op = make_key(&br, "op", 0xa0);
     pubk = make_key(&br, "pub", 1);
     subk = make_key(&br, "sub", 2);

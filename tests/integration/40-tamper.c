@@ -78,13 +78,9 @@ main(int argc, char **argv) {
     uint8_t *logtext;
     size_t loglen;
 
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s IRBUSD\n", argv[0]);
+    if (harness_begin(&br, argc, argv, NULL) != 0) {
         return 64;
     }
-    CHECK_EQ(irbus_init(), 0);
-    CHECK_EQ(broker_init(&br, argv[1], NULL), 0);
-    CHECK_EQ(broker_start(&br), 0);
     op = make_key(&br, "op", 0xa0);
     k = make_key(&br, "p", 7);
     CHECK_EQ(

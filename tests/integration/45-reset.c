@@ -64,13 +64,9 @@ main(int argc, char **argv) {
     uint64_t last = 0;
     int next = 0, rc;
 
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s IRBUSD\n", argv[0]);
+    if (harness_begin(&br, argc, argv, NULL) != 0) {
         return 64;
     }
-    CHECK_EQ(irbus_init(), 0);
-    CHECK_EQ(broker_init(&br, argv[1], NULL), 0);
-    CHECK_EQ(broker_start(&br), 0);
     op = make_key(&br, "op", 0xa0);
     pubk = make_key(&br, "pub", 1);
     subk = make_key(&br, "sub", 2);

@@ -156,32 +156,26 @@ broker_stop(struct broker *b, int sig) {
 }
 
 long
-broker_rss_kib(const struct broker *b) {
-    return broker_status_kib(b, "VmHWM");
-}
-
-long
 broker_status_kib(const struct broker *b, const char *field) {
-    char path[64], line[256];
-    size_t fl = strlen(field);
-    long kib = -1;
-    FILE *f;
+    char path[64];
 
     if (b->pid <= 0) {
         return -1;
     }
     snprintf(path, sizeof path, "/proc/%d/status", (int)b->pid);
-    f = fopen(path, "r");
-    if (f == NULL) {
-        return -1;
+    return check_status_kib(path, field);
+}
+
+int
+harness_begin(struct broker *b, int argc, char **argv, const char *extra_config) {
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s IRBUSD\n", argv[0]);
+        return 64;
     }
-    while (fgets(line, sizeof line, f) != NULL) {
-        if (strncmp(line, field, fl) == 0 && line[fl] == ':') {
-            kib = strtol(line + fl + 1, NULL, 10);
-        }
-    }
-    fclose(f);
-    return kib;
+    CHECK_EQ(irbus_init(), 0);
+    CHECK_EQ(broker_init(b, argv[1], extra_config), 0);
+    CHECK_EQ(broker_start(b), 0);
+    return 0;
 }
 
 /* A sanitizer report in the broker's log is a failure of the test that

@@ -24,6 +24,10 @@ struct broker {
     uint8_t pk[32]; /* broker's public key */
 };
 
+/* The start of a test's main: usage (64 if IRBUSD is missing), library
+ * initialised, broker initialised with extra_config and started (failures
+ * are failed checks). Returns 0 or 64. */
+int harness_begin(struct broker *b, int argc, char **argv, const char *extra_config);
 /* Create the directory and config (extra lines appended), an operator key
  * (dir/op) listed as admin_key. Returns 0 or -1. */
 int broker_init(struct broker *b, const char *exe, const char *extra_config);
@@ -38,8 +42,6 @@ int broker_wait_exit(struct broker *b, int timeout_ms);
 int broker_alive(struct broker *b);
 /* Stop with a signal (SIGTERM or SIGKILL) and reap it. */
 void broker_stop(struct broker *b, int sig);
-/* Peak RSS of the running broker, KiB. */
-long broker_rss_kib(const struct broker *b);
 /* One field of the running broker's /proc/PID/status in KiB ("VmRSS" for the
  * current resident set, "RssAnon" for its anonymous part: heap and stacks,
  * without the pages of the LMDB map, which are page cache), or -1. */

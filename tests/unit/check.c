@@ -92,19 +92,25 @@ check_unhex(const char *hex, size_t *len) {
 }
 
 long
-check_peak_rss_kib(void) {
-    FILE *f = fopen("/proc/self/status", "r");
+check_status_kib(const char *path, const char *field) {
+    FILE *f = fopen(path, "r");
     char line[256];
+    size_t fl = strlen(field);
     long kib = -1;
 
     if (f == NULL) {
         return -1;
     }
     while (fgets(line, sizeof line, f) != NULL) {
-        if (strncmp(line, "VmHWM:", 6) == 0) {
-            kib = strtol(line + 6, NULL, 10);
+        if (strncmp(line, field, fl) == 0 && line[fl] == ':') {
+            kib = strtol(line + fl + 1, NULL, 10);
         }
     }
     fclose(f);
     return kib;
+}
+
+long
+check_peak_rss_kib(void) {
+    return check_status_kib("/proc/self/status", "VmHWM");
 }

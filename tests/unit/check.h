@@ -20,6 +20,8 @@ int check_done(const char *name);
 uint8_t *check_read_file(const char *path, size_t *len);
 /* Parses hex (whitespace ignored) into a malloc'd buffer; NULL on error. */
 uint8_t *check_unhex(const char *hex, size_t *len);
+/* A "Field: N kB" line of a /proc/PID/status file, in KiB; -1 if absent. */
+long check_status_kib(const char *path, const char *field);
 /* Peak resident set of this process, in KiB (VmHWM). */
 long check_peak_rss_kib(void);
 
