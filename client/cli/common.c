@@ -365,6 +365,10 @@ cli_request_fail(struct cli_conn *cc, const char *what, int err) {
     char hint[CLI_PATH_MAX + 128];
     const char *h = NULL;
 
+    if (err <= IRBUS_EDENIED && err > IRBUS_ENOTFOUND) {
+        h = "the broker's policy does not allow this for your key (the rule is named above; "
+            "schema/policy.md has them all); check your role in the incident";
+    }
     switch (err) {
     case IRBUS_ETIMEOUT:
         snprintf(hint, sizeof hint, "is irbusd running at %s, and is your key in its roster?",
@@ -373,10 +377,6 @@ cli_request_fail(struct cli_conn *cc, const char *what, int err) {
         break;
     case IRBUS_EINVAL:
         h = "check the arguments (ids, channel, labels, sizes); run with --help";
-        break;
-    case IRBUS_EDENIED:
-        h = "the broker's policy does not allow this for your key; check your role in the "
-            "incident and the channel's rules";
         break;
     case IRBUS_EUNKNOWNKEY:
         h = "your key is not in the broker's roster; ask an operator to add it";

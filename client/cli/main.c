@@ -26,7 +26,7 @@
  *   77  permission problem: a secret key file is accessible by group or
  *       others, owned by someone else, a symlink or not a regular file
  *       (IRBUS_EKEYPERM); or the broker refused the key or the request
- *       (IRBUS_EDENIED, IRBUS_EUNKNOWNKEY, IRBUS_EREVOKED)
+ *       (a policy denial, IRBUS_E 3xx; IRBUS_EUNKNOWNKEY, IRBUS_EREVOKED)
  *   78  a client configuration file is malformed
  *
  * Adding a verb: write `int cmd_<verb>(int argc, char **argv)` (argv[0] is
@@ -149,7 +149,6 @@ cli_status(int err, enum cli_io io, int saved_errno) {
     case IRBUS_ECORRUPT:
         return CLI_EX_DATAERR;
     case IRBUS_EKEYPERM:
-    case IRBUS_EDENIED:
     case IRBUS_EUNKNOWNKEY:
     case IRBUS_EREVOKED:
         return CLI_EX_NOPERM;
@@ -165,6 +164,10 @@ cli_status(int err, enum cli_io io, int saved_errno) {
         /* 1xx: a frame that could not be decoded. */
         if (err <= IRBUS_ETRUNCATED && err >= IRBUS_EVALUE) {
             return CLI_EX_DATAERR;
+        }
+        /* 3xx: a policy denial, whatever its rule. */
+        if (err <= IRBUS_EDENIED && err > IRBUS_ENOTFOUND) {
+            return CLI_EX_NOPERM;
         }
         return CLI_EX_FAIL;
     }
