@@ -1,0 +1,1615 @@
+/*
+ * 55-oracle.c - the policy (schema/policy.md) checked against an
+ * independent model of it (oracle.c) on random incidents run through the
+ * real irbusd.
+ *
+ * A shared roster is created once: organisations of every kind, each with
+ * two people and some with an automated participant (random max_pap). Each
+ * trial then opens its own incident and plays a random script against it:
+ * parties with random roles and SPOCs, extra coordinators, participants
+ * created for the trial and revoked during it, SPOC handovers, late-joining
+ * and removed parties, publishes of every kind group on every channel with
+ * every TLP and PAP label and valid and invalid `to` lists, forwards, share
+ * requests and grants, state changes, and subscriptions opened early. Every
+ * answer must be the oracle's code. At the end of the trial every
+ * participant that was ever concerned reads the whole incident with
+ * irbus_history over every channel it may read, and the set of sequences
+ * must be the oracle's; a channel it may not read must be refused with the
+ * oracle's code; and each early subscriber must have received live exactly
+ * the records the oracle let it see when they were stored (until it stopped
+ * being a member, when its subscription ends).
+ *
+ * A trial that disagrees is replayed on fresh incidents with actions left
+ * out, as long as it still disagrees, and the smallest script is printed
+ * with what was expected and what came back.
+ *
+ * Usage: 55-oracle IRBUSD [TRIALS]
+ * Environment: IRB_ORACLE_SEED (default: from the clock), IRB_ORACLE_TRIALS
+ * (default 10000), IRB_ORACLE_SECONDS (stop early after this long),
+ * IRB_ORACLE_TRIAL (run only this trial of the seed), IRB_ORACLE_VERBOSE
+ * (print every trial's script), IRB_ORACLE_SHRINK (how many failing trials
+ * to shrink, default 3).
+ */
+#include "check.h"
+#include "harness.h"
+#include "oracle.h"
+
+#include "irbus.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TMPFS_MAGIC_NUMBER 0x01021994
+#define MAX_PARTS          48 /* shared participants plus a trial's fresh ones */
+#define MAX_FRESH          3
+#define MAX_ACTS           48
+#define MAX_SUBS           6
+#define MAX_SEEN           ORA_MAX_RECORDS
+#define MAX_DELIV          (MAX_SUBS * MAX_SEEN)
+#define NO_SUCH_SEQ        ((uint64_t)1 << 40)
+#define LOG_CAP            32768
+#define FRESH_SLOT(k)      (w.nshared + (k))
+
+/* ---- the pseudo-random generator: xoshiro256** seeded by splitmix64 ---- */
+
+struct rng {
+    uint64_t s[4];
+};
+
+static uint64_t
+splitmix64(uint64_t *x) {
+    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static void
+rng_seed(struct rng *r, uint64_t seed, uint64_t stream) {
+    uint64_t x = seed ^ (stream * 0xd1342543de82ef95ULL);
+
+    for (int i = 0; i < 4; i++) {
+        r->s[i] = splitmix64(&x);
+    }
+}
+
+static uint64_t
+rotl(uint64_t x, int k) {
+    return (x << k) | (x >> (64 - k));
+}
+
+static uint64_t
+rng_next(struct rng *r) {
+    uint64_t *s = r->s, out = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return out;
+}
+
+/* Uniform in 0..n-1 (n > 0). */
+static int
+rnd(struct rng *r, int n) {
+    return (int)((rng_next(r) >> 11) % (uint64_t)n);
+}
+
+static int
+chance(struct rng *r, int percent) {
+    return rnd(r, 100) < percent;
+}
+
+/* ---- the shared roster ---------------------------------------------------- */
+
+static const struct {
+    const char *id;
+    int kind;
+} org_table[] = {
+    {"ent1", ORA_ENTITY},           {"ent2", ORA_ENTITY},           {"ent3", ORA_ENTITY},
+    {"irp1", ORA_KIND_IR_PROVIDER}, {"irp2", ORA_KIND_IR_PROVIDER}, {"cst1", ORA_KIND_CSIRT},
+    {"cst2", ORA_KIND_CSIRT},       {"reg1", ORA_KIND_REGULATOR},   {"reg2", ORA_KIND_REGULATOR},
+};
+#define NORGS ((int)(sizeof org_table / sizeof org_table[0]))
+
+static const char *const kind_names[] = {"entity", "ir_provider", "csirt", "regulator"};
+static const char *const stage_kinds[] = {
+    "nis2.early_warning", "nis2.notification", "nis2.intermediate", "nis2.progress",
+    "nis2.final",         "dora.initial",      "dora.intermediate", "dora.final"};
+static const char *const request_kinds[] = {"report.request", "feedback"};
+static const char *const ccv_kinds[] = {"ccv.confirmation", "ccv.triage"};
+
+struct totals {
+    unsigned long trials, requests, pairs, disagreements, failing_trials, replays;
+};
+
+/* Everything that lives for the whole run. */
+static struct {
+    struct broker br;
+    uint64_t seed;
+    irbus_key *opkey;
+    irbus_client *op;
+    struct ora_part parts[MAX_PARTS];
+    struct ora_roster roster;
+    irbus_key *keys[MAX_PARTS];
+    irbus_client *cl[MAX_PARTS];
+    int nshared;
+    unsigned long nfresh_made; /* fresh participants created so far, for unique ids */
+    unsigned long nincidents;  /* incidents opened so far, for unique ids */
+    int verbose;
+    unsigned long shrink; /* how many failing trials to shrink */
+    struct totals t;
+} w;
+
+/* ---- one trial ------------------------------------------------------------ */
+
+enum act_type {
+    A_FRESH,
+    A_COMMAND,
+    A_REVOKE,
+    A_SUBSCRIBE,
+    A_REQUEST,
+    A_GHOST_INCIDENT /* a publish to an incident that does not exist */
+};
+
+/* One step of a trial's script. Participants are model indices (fresh ones
+ * are slots after the shared roster); the record a forward or share refers
+ * to is named by the action that stored it, so that a script stays
+ * meaningful when actions are left out of it. */
+struct act {
+    int type;
+    struct ora_command cmd;
+    struct ora_request req; /* req.ref: index of the action that stored it, -1: none */
+    int kind_idx;           /* which stage, request or ccv kind */
+    int bad_hash;
+    int fresh_slot, fresh_org, fresh_automated, fresh_max_pap; /* A_FRESH */
+    int who;                                                   /* A_REVOKE, A_SUBSCRIBE */
+    unsigned mask;                                             /* A_SUBSCRIBE */
+};
+
+struct sub {
+    int p;
+    unsigned mask;
+    uint64_t id;
+    int active;
+    int nmust, nmay;
+    uint64_t must[MAX_SEEN], may[MAX_SEEN];
+};
+
+struct trial {
+    unsigned long number;
+    struct rng rng;
+    int replaying;
+    char incident[32];
+    struct ora_incident in;
+    struct act acts[MAX_ACTS];
+    int nacts;
+    int skip[MAX_ACTS]; /* replays: actions left out */
+    int act_rec[MAX_ACTS];
+    int nfresh;
+    int fresh_made[MAX_FRESH];
+    uint8_t digest[ORA_MAX_RECORDS][32];
+    int has_digest[ORA_MAX_RECORDS];
+    struct sub subs[MAX_SUBS];
+    int nsubs;
+    int ndeliv; /* what the subscribers' clients were delivered */
+    uint64_t deliv_sub[MAX_DELIV], deliv_seq[MAX_DELIV];
+    int concerned[MAX_PARTS]; /* participants the final checks read as */
+    char log[LOG_CAP];
+    size_t loglen;
+    int disagreements;
+    const char *tag;    /* what is being checked, for the signature of a disagreement */
+    char first_sig[96]; /* the signature of the first disagreement */
+    const char *target; /* shrinking: the signature that must persist */
+    int target_seen;
+    unsigned long requests, pairs;
+};
+
+static void logf_(struct trial *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+logf_(struct trial *t, const char *fmt, ...) {
+    va_list ap;
+    int n;
+
+    if (t->loglen >= LOG_CAP - 1) {
+        return;
+    }
+    va_start(ap, fmt);
+    n = vsnprintf(t->log + t->loglen, LOG_CAP - t->loglen, fmt, ap);
+    va_end(ap);
+    if (n > 0) {
+        t->loglen += (size_t)n < LOG_CAP - t->loglen ? (size_t)n : LOG_CAP - 1 - t->loglen;
+    }
+}
+
+/* End a subscription that the broker may already have ended. */
+static void
+unsubscribe_quietly(irbus_client *c, uint64_t sub) {
+    int rc = irbus_unsubscribe(c, sub);
+
+    (void)rc;
+}
+
+static const char *
+pid(int p) {
+    return w.parts[p].id;
+}
+
+static const char *
+code_name(int rc) {
+    static char buf[8][128];
+    static int next;
+    char *b = buf[next++ % 8];
+
+    if (rc == 0) {
+        return "ok";
+    }
+    snprintf(b, sizeof buf[0], "%d (%s)", -rc, irbus_strerror(rc));
+    return b;
+}
+
+/* What p is in the incident now, for the account. */
+static const char *
+describe(const struct trial *t, int p) {
+    static char buf[4][160];
+    static int next;
+    char *b = buf[next++ % 4];
+    const struct ora_part *pt = &w.parts[p];
+    int role = ora_role_of(&w.roster, &t->in, p);
+    size_t n;
+
+    n = (size_t)snprintf(b, sizeof buf[0], "%s", pt->id);
+    if (pt->revoked) {
+        n += (size_t)snprintf(b + n, sizeof buf[0] - n, " [revoked]");
+    } else if (!ora_member(&w.roster, &t->in, p)) {
+        n += (size_t)snprintf(b + n, sizeof buf[0] - n, " [not a member]");
+    } else {
+        n += (size_t)snprintf(b + n, sizeof buf[0] - n, " [%s%s%s%s]",
+                              ora_is_coord(&t->in, p) ? "coord" : "",
+                              ora_is_coord(&t->in, p) && role >= 0 ? ", " : "",
+                              role < 0                            ? ""
+                              : ora_is_spoc(&w.roster, &t->in, p) ? "spoc "
+                                                                  : "member ",
+                              role >= 0 ? ora_role_name(role) : "");
+    }
+    if (pt->automated) {
+        snprintf(b + n, sizeof buf[0] - n, " automated max_pap=%s",
+                 pt->max_pap == ORA_PAP_NONE ? "(none)" : ora_pap_name(pt->max_pap));
+    }
+    return b;
+}
+
+static const char *
+id_name(const struct ora_id *id) {
+    return id->type == ORA_ID_ORG    ? org_table[id->idx].id
+           : id->type == ORA_ID_PART ? w.parts[id->idx].id
+                                     : "ghost@nowhere";
+}
+
+static void
+format_to(const struct ora_id *to, int nto, char *out, size_t cap) {
+    size_t n = (size_t)snprintf(out, cap, "[");
+
+    for (int i = 0; i < nto && n < cap; i++) {
+        n += (size_t)snprintf(out + n, cap - n, "%s%s", i ? " " : "", id_name(&to[i]));
+    }
+    if (n < cap) {
+        snprintf(out + n, cap - n, "]");
+    }
+}
+
+static void
+channels_string(unsigned mask, char *out, size_t cap) {
+    size_t n = 0;
+
+    out[0] = 0;
+    for (int ch = 0; ch < ORA_NCHANNELS && n < cap; ch++) {
+        if (mask & (1u << ch)) {
+            n += (size_t)snprintf(out + n, cap - n, "%s%s", n ? "," : "", ora_channel_name(ch));
+        }
+    }
+}
+
+/* Count a disagreement; its signature (what was checked, what was expected
+ * and what came back) lets shrinking keep the same one. */
+static void
+disagree(struct trial *t, int want, int got) {
+    char sig[96];
+
+    snprintf(sig, sizeof sig, "%s %d %d", t->tag, want, got);
+    t->disagreements++;
+    if (t->first_sig[0] == 0) {
+        snprintf(t->first_sig, sizeof t->first_sig, "%s", sig);
+    }
+    if (t->target != NULL && strcmp(sig, t->target) == 0) {
+        t->target_seen = 1;
+    }
+}
+
+/* Compare an answer with the oracle's. */
+static int
+expect(struct trial *t, int want, int got) {
+    t->requests++;
+    if (want == got) {
+        logf_(t, " -> %s\n", code_name(got));
+        return 1;
+    }
+    disagree(t, want, got);
+    logf_(t, " -> expected %s, got %s   <== DISAGREE\n", code_name(want), code_name(got));
+    return 0;
+}
+
+/* Live expectations after record i was stored (section 2.4: re-checked at
+ * delivery, which is now). member_before: for a command, who was a member
+ * before it; a subscriber it removes may or may not get it. */
+static void
+note_live(struct trial *t, int i, const int *member_before) {
+    for (int s = 0; s < t->nsubs; s++) {
+        struct sub *sb = &t->subs[s];
+        if (!sb->active) {
+            continue;
+        }
+        if (ora_in_view(&w.roster, &t->in, sb->p, i, sb->mask)) {
+            sb->must[sb->nmust++] = t->in.rec[i].seq;
+        } else if (member_before != NULL && member_before[sb->p] &&
+                   !ora_member(&w.roster, &t->in, sb->p)) {
+            sb->may[sb->nmay++] = t->in.rec[i].seq;
+        }
+    }
+}
+
+/* A subscription ends when its participant stops being a member. */
+static void
+end_subscriptions(struct trial *t) {
+    for (int s = 0; s < t->nsubs; s++) {
+        if (t->subs[s].active && !ora_member(&w.roster, &t->in, t->subs[s].p)) {
+            t->subs[s].active = 0;
+        }
+    }
+}
+
+/* The envelope digest of message record i, read back by its sender. */
+static void
+fetch_digest(struct trial *t, int i) {
+    const struct ora_record *rec = &t->in.rec[i];
+    irbus_message **msgs = NULL;
+    size_t n = 0;
+    uint64_t next;
+
+    if (irbus_history(w.cl[rec->sender], t->incident, ora_channel_name(rec->channel), rec->seq,
+                      rec->seq, 1, &msgs, &n, &next) != 0) {
+        return;
+    }
+    for (size_t k = 0; k < n; k++) {
+        if (msgs[k]->seq == rec->seq) {
+            irbus_message_digest(msgs[k], t->digest[i]);
+            t->has_digest[i] = 1;
+        }
+        irbus_message_destroy(&msgs[k]);
+    }
+    free(msgs);
+}
+
+static int
+ids_of(const struct ora_id *to, int nto, const char *out[ORA_MAX_TO]) {
+    for (int i = 0; i < nto; i++) {
+        out[i] = id_name(&to[i]);
+    }
+    return nto;
+}
+
+static const char *
+kind_of(const struct act *a) {
+    switch (a->req.group) {
+    case ORA_G_STAGE:
+        return stage_kinds[a->kind_idx % 8];
+    case ORA_G_REQUEST:
+        return request_kinds[a->kind_idx % 2];
+    case ORA_G_CCV:
+        return ccv_kinds[a->kind_idx % 2];
+    default:
+        return "msg";
+    }
+}
+
+static void
+run_request(struct trial *t, int ai) {
+    struct act *a = &t->acts[ai];
+    struct ora_request q = a->req;
+    struct irbus_receipt r;
+    const char *to[ORA_MAX_TO];
+    char tos[400], payload[64];
+    uint8_t hash[32];
+    uint64_t refseq = NO_SUCH_SEQ;
+    int want, got, nto = ids_of(q.to, q.nto, to), rec_idx = -1;
+    irbus_client *c = w.cl[q.sender];
+    static const char *const cls_names[] = {"publish", "", "forward", "share.request",
+                                            "share.grant"};
+
+    /* The action's ref names an action; the model's, a record. */
+    if (q.cls != ORA_C_MESSAGE) {
+        q.ref = a->req.ref >= 0 && !t->skip[a->req.ref] ? t->act_rec[a->req.ref] : -1;
+        if (q.ref >= 0) {
+            refseq = t->in.rec[q.ref].seq;
+            if (t->has_digest[q.ref] && !a->bad_hash) {
+                memcpy(hash, t->digest[q.ref], 32);
+            } else {
+                memset(hash, 0x5a, sizeof hash);
+            }
+        } else {
+            memset(hash, 0x5a, sizeof hash);
+        }
+        q.hash_ok = q.ref >= 0 && t->has_digest[q.ref] && !a->bad_hash;
+    }
+    format_to(q.to, q.nto, tos, sizeof tos);
+    logf_(t, "  #%-2d %s by %s", ai, cls_names[q.cls], describe(t, q.sender));
+    if (q.cls == ORA_C_MESSAGE) {
+        logf_(t, ": %s %s %s pap=%s to=%s", ora_channel_name(q.channel), kind_of(a),
+              ora_tlp_name(q.tlp), q.pap == ORA_PAP_NONE ? "-" : ora_pap_name(q.pap), tos);
+    } else {
+        if (q.ref >= 0) {
+            const struct ora_record *ref = &t->in.rec[q.ref];
+            logf_(t, " of seq %llu (%s on %s %s by %s%s)", (unsigned long long)refseq,
+                  ref->cls == ORA_C_MESSAGE   ? "message"
+                  : ref->cls == ORA_C_COMMAND ? "command"
+                  : ref->cls == ORA_C_FORWARD ? "forward"
+                                              : "share",
+                  ora_channel_name(ref->channel), ora_tlp_name(ref->tlp), pid(ref->sender),
+                  q.hash_ok ? "" : ", wrong hash");
+        } else {
+            logf_(t, " of seq %llu (no such record)", (unsigned long long)refseq);
+        }
+        if (q.cls == ORA_C_FORWARD) {
+            logf_(t, ": %s %s pap=%s", ora_channel_name(q.channel), ora_tlp_name(q.tlp),
+                  q.pap == ORA_PAP_NONE ? "-" : ora_pap_name(q.pap));
+        }
+        logf_(t, " to=%s", tos);
+    }
+    t->tag = cls_names[q.cls];
+    want = ora_publish(&w.roster, &t->in, &q);
+    snprintf(payload, sizeof payload, "trial %lu action %d", t->number, ai);
+    memset(&r, 0, sizeof r);
+    switch (q.cls) {
+    case ORA_C_MESSAGE: {
+        struct irbus_publish m = {t->incident,
+                                  ora_channel_name(q.channel),
+                                  ora_tlp_name(q.tlp),
+                                  ora_pap_name(q.pap),
+                                  q.group == ORA_G_MSG ? NULL : kind_of(a),
+                                  to,
+                                  (size_t)nto,
+                                  "text/plain",
+                                  payload,
+                                  strlen(payload)};
+        got = irbus_publish(c, &m, &r);
+        break;
+    }
+    case ORA_C_FORWARD: {
+        struct irbus_forward f = {t->incident,
+                                  refseq,
+                                  hash,
+                                  ora_channel_name(q.channel),
+                                  ora_tlp_name(q.tlp),
+                                  ora_pap_name(q.pap),
+                                  to,
+                                  (size_t)nto};
+        got = irbus_forward(c, &f, &r);
+        break;
+    }
+    case ORA_C_SHARE_REQUEST:
+        got = irbus_share_request(c, t->incident, refseq, hash, to, (size_t)nto, &r);
+        break;
+    default:
+        got = irbus_share_grant(c, t->incident, refseq, hash, to, (size_t)nto, &r);
+        break;
+    }
+    expect(t, want, got);
+    if (got == 0) {
+        /* The model follows the broker, so that one disagreement does not
+         * turn into many. */
+        ora_store(&w.roster, &t->in, &q, r.seq);
+        rec_idx = t->in.nrecords - 1;
+        t->act_rec[ai] = rec_idx;
+        if (q.cls == ORA_C_MESSAGE) {
+            fetch_digest(t, rec_idx);
+        }
+        note_live(t, rec_idx, NULL);
+    }
+}
+
+static int
+run_command_call(struct trial *t, const struct ora_command *c, struct irbus_receipt *r) {
+    irbus_client *cl = w.cl[c->sender];
+    static const char *const states[] = {"open", "contained", "recovered", "closed"};
+
+    switch (c->type) {
+    case ORA_CMD_OPEN:
+        return irbus_incident_open(cl, t->incident, "oracle trial", "none", r);
+    case ORA_CMD_PARTY_ADD:
+        return irbus_incident_party_add(cl, t->incident, org_table[c->org].id,
+                                        ora_role_name(c->role), c->spoc >= 0 ? pid(c->spoc) : NULL,
+                                        r);
+    case ORA_CMD_PARTY_REMOVE:
+        return irbus_incident_party_remove(cl, t->incident, org_table[c->org].id, r);
+    case ORA_CMD_HANDOVER:
+        return irbus_incident_spoc_handover(cl, t->incident, org_table[c->org].id, pid(c->spoc), r);
+    case ORA_CMD_COORD_ADD:
+        return irbus_incident_coord_add(cl, t->incident, pid(c->participant), r);
+    default:
+        return irbus_incident_state_set(cl, t->incident, states[c->state], r);
+    }
+}
+
+static const char *const cmd_names[] = {"incident.open", "party.add", "party.remove",
+                                        "spoc.handover", "coord.add", "state.set"};
+
+static void
+run_command(struct trial *t, int ai) {
+    const struct ora_command *c = &t->acts[ai].cmd;
+    struct irbus_receipt r;
+    int before[MAX_PARTS], want, got;
+
+    logf_(t, "  #%-2d ", ai);
+    switch (c->type) {
+    case ORA_CMD_OPEN:
+        logf_(t, "incident.open by %s", describe(t, c->sender));
+        break;
+    case ORA_CMD_PARTY_ADD:
+        logf_(t, "party.add %s (%s) as %s spoc=%s by %s", org_table[c->org].id,
+              kind_names[org_table[c->org].kind], ora_role_name(c->role),
+              c->spoc >= 0 ? describe(t, c->spoc) : "-", describe(t, c->sender));
+        break;
+    case ORA_CMD_PARTY_REMOVE:
+        logf_(t, "party.remove %s by %s", org_table[c->org].id, describe(t, c->sender));
+        break;
+    case ORA_CMD_HANDOVER:
+        logf_(t, "spoc.handover %s to %s by %s", org_table[c->org].id, describe(t, c->spoc),
+              describe(t, c->sender));
+        break;
+    case ORA_CMD_COORD_ADD:
+        logf_(t, "coord.add %s by %s", describe(t, c->participant), describe(t, c->sender));
+        break;
+    default:
+        logf_(t, "state.set %s by %s", ora_state_name(c->state), describe(t, c->sender));
+        break;
+    }
+    t->tag = cmd_names[c->type];
+    want = ora_command(&w.roster, &t->in, c);
+    got = run_command_call(t, c, &r);
+    expect(t, want, got);
+    if (got == 0) {
+        for (int p = 0; p < w.roster.nparts; p++) {
+            before[p] = ora_member(&w.roster, &t->in, p);
+        }
+        ora_apply(&w.roster, &t->in, c, r.seq);
+        t->act_rec[ai] = t->in.nrecords - 1;
+        note_live(t, t->in.nrecords - 1, before);
+        end_subscriptions(t);
+    }
+}
+
+static void
+run_fresh(struct trial *t, int ai) {
+    const struct act *a = &t->acts[ai];
+    int p = FRESH_SLOT(a->fresh_slot), got;
+    struct ora_part *pt = &w.parts[p];
+
+    *pt = (struct ora_part){{0}, a->fresh_org, a->fresh_automated, a->fresh_max_pap, 0};
+    snprintf(pt->id, sizeof pt->id, "f%lu@%s", ++w.nfresh_made, org_table[a->fresh_org].id);
+    t->fresh_made[a->fresh_slot] = 1;
+    logf_(t, "  #%-2d participant.add %s", ai, describe(t, p));
+    t->tag = "participant.add";
+    irbus_key_destroy(&w.keys[p]);
+    irbus_client_destroy(&w.cl[p]);
+    got = irbus_key_generate(&w.keys[p]);
+    if (got == 0) {
+        got = irbus_admin_participant_add(w.op, pt->id, org_table[a->fresh_org].id,
+                                          irbus_key_public(w.keys[p]), pt->automated,
+                                          ora_pap_name(pt->max_pap), NULL);
+    }
+    expect(t, 0, got);
+    w.cl[p] = got == 0 ? connect_as(&w.br, w.keys[p]) : NULL;
+    if (w.cl[p] == NULL) {
+        pt->revoked = 1; /* unusable: keep it out of the script's choices */
+    }
+}
+
+static void
+run_revoke(struct trial *t, int ai) {
+    int p = t->acts[ai].who, got;
+
+    logf_(t, "  #%-2d participant.revoke %s", ai, describe(t, p));
+    t->tag = "participant.revoke";
+    got = irbus_admin_participant_revoke(w.op, pid(p), NULL);
+    expect(t, 0, got);
+    if (got == 0) {
+        w.parts[p].revoked = 1;
+        end_subscriptions(t);
+    }
+}
+
+static void
+run_subscribe(struct trial *t, int ai) {
+    const struct act *a = &t->acts[ai];
+    char chans[80];
+    uint64_t id = 0;
+    int want, got;
+
+    channels_string(a->mask, chans, sizeof chans);
+    logf_(t, "  #%-2d subscribe %s to %s", ai, describe(t, a->who), chans);
+    t->tag = "subscribe";
+    want = ora_read_check(&w.roster, &t->in, a->who, a->mask);
+    got = irbus_subscribe(w.cl[a->who], t->incident, chans, IRBUS_FROM_NEW, 256, &id);
+    expect(t, want, got);
+    if (got == 0 && t->nsubs >= MAX_SUBS) {
+        unsubscribe_quietly(w.cl[a->who], id);
+    } else if (got == 0) {
+        struct sub *s = &t->subs[t->nsubs++];
+        memset(s, 0, sizeof *s);
+        s->p = a->who;
+        s->mask = a->mask;
+        s->id = id;
+        s->active = 1;
+    }
+}
+
+static void
+run_ghost(struct trial *t, int ai) {
+    const struct act *a = &t->acts[ai];
+    char ghost[IRBUS_ID_MAX + 1];
+    struct irbus_publish m = {ghost, "status", "GREEN", NULL, NULL, NULL, 0, "text/plain", "x", 1};
+    struct ora_incident none = {0};
+    struct ora_request q = {ORA_C_MESSAGE,
+                            a->req.sender,
+                            ORA_G_MSG,
+                            ORA_STATUS,
+                            ORA_GREEN,
+                            ORA_PAP_NONE,
+                            0,
+                            {{0, 0}},
+                            -1,
+                            0};
+
+    snprintf(ghost, sizeof ghost, "%s-none", t->incident);
+    logf_(t, "  #%-2d publish by %s to incident %s, which does not exist", ai,
+          describe(t, a->req.sender), ghost);
+    t->tag = "publish elsewhere";
+    expect(t, ora_publish(&w.roster, &none, &q), irbus_publish(w.cl[a->req.sender], &m, NULL));
+}
+
+static void
+run_action(struct trial *t, int ai) {
+    if (t->skip[ai]) {
+        return;
+    }
+    switch (t->acts[ai].type) {
+    case A_FRESH:
+        run_fresh(t, ai);
+        break;
+    case A_COMMAND:
+        run_command(t, ai);
+        break;
+    case A_REVOKE:
+        run_revoke(t, ai);
+        break;
+    case A_SUBSCRIBE:
+        run_subscribe(t, ai);
+        break;
+    case A_REQUEST:
+        run_request(t, ai);
+        break;
+    default:
+        run_ghost(t, ai);
+        break;
+    }
+}
+
+/* ---- generating the script ------------------------------------------------ */
+
+/* A participant that exists in this trial (shared, or fresh and made). */
+static int
+usable(const struct trial *t, int p) {
+    return p < w.nshared || t->fresh_made[p - w.nshared];
+}
+
+static int
+random_part(struct trial *t) {
+    int p;
+
+    do {
+        p = rnd(&t->rng, w.nshared + MAX_FRESH);
+    } while (!usable(t, p));
+    return p;
+}
+
+static int
+random_member(struct trial *t) {
+    int m[MAX_PARTS], n = 0;
+
+    for (int p = 0; p < w.roster.nparts; p++) {
+        if (usable(t, p) && ora_member(&w.roster, &t->in, p)) {
+            m[n++] = p;
+        }
+    }
+    return n > 0 ? m[rnd(&t->rng, n)] : random_part(t);
+}
+
+/* Mostly members; sometimes anyone, revoked included. */
+static int
+random_actor(struct trial *t) {
+    return chance(&t->rng, 85) ? random_member(t) : random_part(t);
+}
+
+static int
+random_coord(struct trial *t) {
+    return t->in.ncoords > 0 ? t->in.coords[rnd(&t->rng, t->in.ncoords)] : random_part(t);
+}
+
+static int
+random_of_org(struct trial *t, int org) {
+    int m[MAX_PARTS], n = 0;
+
+    for (int p = 0; p < w.roster.nparts; p++) {
+        if (usable(t, p) && w.parts[p].org == org) {
+            m[n++] = p;
+        }
+    }
+    return n > 0 ? m[rnd(&t->rng, n)] : random_part(t);
+}
+
+static int
+random_party(struct trial *t, int present) {
+    int m[ORA_MAX_ORGS], n = 0;
+
+    for (int o = 0; o < NORGS; o++) {
+        if (t->in.party[o].present == present) {
+            m[n++] = o;
+        }
+    }
+    return n > 0 ? m[rnd(&t->rng, n)] : rnd(&t->rng, NORGS);
+}
+
+/* The role an organisation of this kind usually plays; sometimes another. */
+static int
+random_role(struct trial *t, int org) {
+    return chance(&t->rng, 85) ? org_table[org].kind : rnd(&t->rng, ORA_NROLES);
+}
+
+static int
+add_id(struct ora_id *to, int n, int type, int idx) {
+    for (int i = 0; i < n; i++) {
+        if (to[i].type == type && (type == ORA_ID_GHOST || to[i].idx == idx)) {
+            return n; /* entries are distinct (the codec refuses duplicates) */
+        }
+    }
+    to[n] = (struct ora_id){type, idx};
+    return n + 1;
+}
+
+/* A `to` list: mostly valid for the label, sometimes not. participants:
+ * RED's participant ids rather than organisations. */
+static int
+random_to(struct trial *t, struct ora_id *to, int participants, int min) {
+    int n = 0, want = min + rnd(&t->rng, 3 - min);
+
+    for (int i = 0; i < want; i++) {
+        int r = rnd(&t->rng, 100);
+        if (r < 12) { /* a wrong entry of some sort */
+            switch (rnd(&t->rng, 3)) {
+            case 0:
+                n = add_id(to, n, ORA_ID_GHOST, 0);
+                break;
+            case 1:
+                n = add_id(to, n, ORA_ID_ORG, random_party(t, 0));
+                break;
+            default:
+                n = participants ? add_id(to, n, ORA_ID_ORG, random_party(t, 1))
+                                 : add_id(to, n, ORA_ID_PART, random_member(t));
+                break;
+            }
+        } else if (participants) {
+            n = add_id(to, n, ORA_ID_PART, chance(&t->rng, 85) ? random_member(t) : random_part(t));
+        } else {
+            n = add_id(to, n, ORA_ID_ORG, random_party(t, 1));
+        }
+    }
+    return n;
+}
+
+/* A record of this trial to refer to: mostly a message, sometimes a
+ * command, a forward or a share, sometimes none at all. Returns an action
+ * index or -1. */
+static int
+random_ref(struct trial *t) {
+    int msgs[MAX_ACTS], others[MAX_ACTS], nm = 0, no = 0;
+
+    for (int i = 0; i < t->nacts; i++) {
+        int rec = t->act_rec[i];
+        if (rec < 0) {
+            continue;
+        }
+        if (t->in.rec[rec].cls == ORA_C_MESSAGE) {
+            msgs[nm++] = i;
+        } else {
+            others[no++] = i;
+        }
+    }
+    if (chance(&t->rng, 8) || nm + no == 0) {
+        return -1;
+    }
+    if (nm > 0 && (no == 0 || chance(&t->rng, 80))) {
+        return msgs[rnd(&t->rng, nm)];
+    }
+    return others[rnd(&t->rng, no)];
+}
+
+/* Who refers to ref: often someone who may see it, sometimes its sender,
+ * sometimes anyone. */
+static int
+referrer(struct trial *t, int ref_act, int sender_bias) {
+    int rec = ref_act >= 0 ? t->act_rec[ref_act] : -1, m[MAX_PARTS], n = 0;
+
+    if (rec >= 0 && chance(&t->rng, sender_bias)) {
+        return t->in.rec[rec].sender;
+    }
+    if (rec >= 0 && chance(&t->rng, 70)) {
+        for (int p = 0; p < w.roster.nparts; p++) {
+            if (usable(t, p) && ora_may_see(&w.roster, &t->in, p, rec)) {
+                m[n++] = p;
+            }
+        }
+        if (n > 0) {
+            return m[rnd(&t->rng, n)];
+        }
+    }
+    return random_actor(t);
+}
+
+/* Channel, kind group, labels and `to` of a message or forward. */
+static void
+random_addressing(struct trial *t, struct act *a, int forward) {
+    struct ora_request *q = &a->req;
+
+    q->channel = rnd(&t->rng, ORA_NCHANNELS);
+    q->group = ORA_G_MSG;
+    if (!forward && chance(&t->rng, 30)) {
+        /* Mostly where the group is listed, to reach the SPOC cells. */
+        static const int where[][2] = {{ORA_NOTIFICATIONS, ORA_G_STAGE},
+                                       {ORA_NOTIFICATIONS, ORA_G_REQUEST},
+                                       {ORA_COORDINATION, ORA_G_CCV}};
+        int k = rnd(&t->rng, 3);
+        q->channel = where[k][0];
+        q->group = where[k][1];
+        if (chance(&t->rng, 20)) {
+            q->channel = rnd(&t->rng, ORA_NCHANNELS);
+        }
+        a->kind_idx = rnd(&t->rng, 8);
+    }
+    q->tlp = rnd(&t->rng, ORA_NTLP);
+    q->pap = chance(&t->rng, 35) ? ORA_PAP_NONE : rnd(&t->rng, ORA_NPAP);
+    if (q->tlp == ORA_RED) {
+        q->nto = random_to(t, q->to, 1, 1);
+    } else if (q->tlp == ORA_AMBER_STRICT) {
+        q->nto = random_to(t, q->to, 0, 1);
+    } else {
+        q->nto = chance(&t->rng, 50) ? 0 : random_to(t, q->to, 0, 1);
+    }
+}
+
+static void
+gen_command(struct trial *t, struct act *a) {
+    struct ora_command *c = &a->cmd;
+    int r = rnd(&t->rng, 100);
+
+    a->type = A_COMMAND;
+    c->sender = chance(&t->rng, 80) ? random_coord(t) : random_actor(t);
+    c->spoc = -1;
+    if (r < 40) {
+        c->type = ORA_CMD_HANDOVER;
+        c->org = chance(&t->rng, 95) ? random_party(t, 1) : random_party(t, 0);
+        if (chance(&t->rng, 50) && t->in.party[c->org].present && t->in.party[c->org].spoc >= 0) {
+            c->sender = t->in.party[c->org].spoc;
+        }
+        c->spoc = chance(&t->rng, 85) ? random_of_org(t, c->org) : random_part(t);
+    } else if (r < 62) {
+        c->type = ORA_CMD_PARTY_ADD;
+        c->org = chance(&t->rng, 85) ? random_party(t, 0) : random_party(t, 1);
+        c->role = random_role(t, c->org);
+        if (chance(&t->rng, 65)) {
+            c->spoc = chance(&t->rng, 92) ? random_of_org(t, c->org) : random_part(t);
+        }
+    } else if (r < 80) {
+        c->type = ORA_CMD_PARTY_REMOVE;
+        c->org = chance(&t->rng, 92) ? random_party(t, 1) : random_party(t, 0);
+    } else if (r < 92) {
+        c->type = ORA_CMD_COORD_ADD;
+        do {
+            c->participant = random_part(t);
+        } while (w.parts[c->participant].revoked);
+    } else {
+        c->type = ORA_CMD_STATE_SET;
+        c->state = chance(&t->rng, 85) ? t->in.state + 1 : t->in.state;
+        if (c->state > ORA_CLOSED) {
+            c->state = ORA_CLOSED;
+        }
+    }
+}
+
+static void
+gen_request(struct trial *t, struct act *a, int cls) {
+    struct ora_request *q = &a->req;
+
+    a->type = A_REQUEST;
+    q->cls = cls;
+    q->ref = -1;
+    if (cls == ORA_C_MESSAGE) {
+        q->sender = random_actor(t);
+        random_addressing(t, a, 0);
+        return;
+    }
+    q->ref = random_ref(t);
+    a->bad_hash = chance(&t->rng, 6);
+    if (cls == ORA_C_FORWARD) {
+        q->sender = referrer(t, q->ref, 20);
+        random_addressing(t, a, 1);
+    } else {
+        q->sender = referrer(t, q->ref, cls == ORA_C_SHARE_GRANT ? 70 : 5);
+        q->nto = 0;
+        for (int i = 1 + rnd(&t->rng, 2); i > 0; i--) {
+            struct ora_id tmp[ORA_MAX_TO];
+            int n = random_to(t, tmp, chance(&t->rng, 50), 1);
+            for (int k = 0; k < n && q->nto < 3; k++) {
+                q->nto = add_id(q->to, q->nto, tmp[k].type, tmp[k].idx);
+            }
+        }
+    }
+}
+
+static int
+push(struct trial *t, const struct act *a) {
+    int ai = t->nacts;
+
+    if (ai >= MAX_ACTS) {
+        return -1;
+    }
+    t->acts[ai] = *a;
+    t->act_rec[ai] = -1;
+    t->nacts++;
+    run_action(t, ai);
+    return ai;
+}
+
+/* Generate the script and run it as it is generated (choices depend on
+ * the model as it is then). */
+static void
+generate(struct trial *t) {
+    struct act a;
+    int nfresh = chance(&t->rng, 40) ? 1 + chance(&t->rng, 30) : 0, nparties, nactions;
+
+    for (int k = 0; k < nfresh; k++) {
+        memset(&a, 0, sizeof a);
+        a.type = A_FRESH;
+        a.fresh_slot = k;
+        a.fresh_org = rnd(&t->rng, NORGS);
+        a.fresh_automated = chance(&t->rng, 35);
+        a.fresh_max_pap =
+            a.fresh_automated && chance(&t->rng, 80) ? rnd(&t->rng, ORA_NPAP) : ORA_PAP_NONE;
+        push(t, &a);
+    }
+    memset(&a, 0, sizeof a);
+    a.type = A_COMMAND;
+    a.cmd.type = ORA_CMD_OPEN;
+    do {
+        a.cmd.sender = random_part(t);
+    } while (w.parts[a.cmd.sender].revoked);
+    push(t, &a);
+
+    nparties = 2 + rnd(&t->rng, 3);
+    for (int i = 0; i < nparties; i++) {
+        memset(&a, 0, sizeof a);
+        a.type = A_COMMAND;
+        a.cmd.type = ORA_CMD_PARTY_ADD;
+        a.cmd.sender = t->in.coords[0];
+        a.cmd.org = random_party(t, 0);
+        a.cmd.role = random_role(t, a.cmd.org);
+        a.cmd.spoc = chance(&t->rng, 70) ? random_of_org(t, a.cmd.org) : -1;
+        if (chance(&t->rng, 4)) {
+            a.cmd.spoc = random_part(t);
+        }
+        push(t, &a);
+    }
+    if (chance(&t->rng, 30)) {
+        memset(&a, 0, sizeof a);
+        a.type = A_COMMAND;
+        a.cmd.type = ORA_CMD_COORD_ADD;
+        a.cmd.sender = t->in.coords[0];
+        a.cmd.participant = random_part(t);
+        push(t, &a);
+    }
+    for (int i = rnd(&t->rng, 4); i > 0; i--) {
+        memset(&a, 0, sizeof a);
+        a.type = A_SUBSCRIBE;
+        a.who = random_member(t);
+        a.mask = ora_readable(&w.roster, &t->in, a.who);
+        if (a.mask == 0 || chance(&t->rng, 5)) {
+            a.mask = 1u << rnd(&t->rng, ORA_NCHANNELS);
+        }
+        push(t, &a);
+    }
+
+    nactions = 6 + rnd(&t->rng, 10);
+    for (int i = 0; i < nactions; i++) {
+        int r = rnd(&t->rng, 100);
+        memset(&a, 0, sizeof a);
+        if (r < 45) {
+            gen_request(t, &a, ORA_C_MESSAGE);
+        } else if (r < 58) {
+            gen_request(t, &a, ORA_C_FORWARD);
+        } else if (r < 64) {
+            gen_request(t, &a, ORA_C_SHARE_REQUEST);
+        } else if (r < 71) {
+            gen_request(t, &a, ORA_C_SHARE_GRANT);
+        } else if (r < 93) {
+            gen_command(t, &a);
+        } else if (r < 97) {
+            int cand[MAX_FRESH], n = 0;
+            for (int k = 0; k < MAX_FRESH; k++) {
+                if (t->fresh_made[k] && !w.parts[FRESH_SLOT(k)].revoked) {
+                    cand[n++] = FRESH_SLOT(k);
+                }
+            }
+            if (n == 0) {
+                gen_request(t, &a, ORA_C_MESSAGE);
+            } else {
+                a.type = A_REVOKE;
+                a.who = cand[rnd(&t->rng, n)];
+            }
+        } else if (r < 99) {
+            a.type = A_SUBSCRIBE;
+            a.who = random_actor(t);
+            a.mask = ora_readable(&w.roster, &t->in, a.who);
+            if (a.mask == 0) {
+                a.mask = 1u;
+            }
+        } else {
+            a.type = A_GHOST_INCIDENT;
+            a.req.sender = random_actor(t);
+        }
+        push(t, &a);
+    }
+}
+
+/* ---- the final checks ------------------------------------------------------ */
+
+static int
+contains(const uint64_t *set, int n, uint64_t v) {
+    for (int i = 0; i < n; i++) {
+        if (set[i] == v) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void
+format_seqs(const uint64_t *set, int n, char *out, size_t cap) {
+    size_t k = (size_t)snprintf(out, cap, "{");
+
+    for (int i = 0; i < n && k < cap; i++) {
+        k += (size_t)snprintf(out + k, cap - k, "%s%llu", i ? " " : "", (unsigned long long)set[i]);
+    }
+    if (k < cap) {
+        snprintf(out + k, cap - k, "}");
+    }
+}
+
+/* Read everything p may read with history; returns the answer's code. */
+static int
+read_all(struct trial *t, int p, const char *chans, uint64_t *seen, int *nseen) {
+    uint64_t from = 1, next = 0;
+    int rc;
+
+    *nseen = 0;
+    for (;;) {
+        irbus_message **msgs = NULL;
+        size_t n = 0;
+        if ((rc = irbus_history(w.cl[p], t->incident, chans, from, 0, 256, &msgs, &n, &next)) !=
+            0) {
+            return rc;
+        }
+        for (size_t k = 0; k < n; k++) {
+            if (*nseen < MAX_SEEN) {
+                seen[(*nseen)++] = msgs[k]->seq;
+            }
+            irbus_message_destroy(&msgs[k]);
+        }
+        free(msgs);
+        if (n == 0 || next <= from) {
+            return 0;
+        }
+        from = next;
+    }
+}
+
+/* History as p: the code, and the set of records against the oracle's. */
+static void
+check_history(struct trial *t, int p) {
+    uint64_t seen[MAX_SEEN], want[MAX_SEEN];
+    unsigned mask = ora_readable(&w.roster, &t->in, p);
+    char chans[80], a[1024], b[1024];
+    int nseen, nwant = 0, rc, code;
+
+    channels_string(mask != 0 ? mask : 1u, chans, sizeof chans);
+    code = ora_read_check(&w.roster, &t->in, p, mask != 0 ? mask : 1u);
+    logf_(t, "  check: history as %s on %s", describe(t, p), chans);
+    t->tag = "history";
+    rc = read_all(t, p, chans, seen, &nseen);
+    if (!expect(t, code, rc) || rc != 0) {
+        return;
+    }
+    for (int i = 0; i < t->in.nrecords; i++) {
+        t->pairs++;
+        if (ora_in_view(&w.roster, &t->in, p, i, mask)) {
+            want[nwant++] = t->in.rec[i].seq;
+        }
+    }
+    for (int i = 0; i < nseen; i++) {
+        if (!contains(want, nwant, seen[i]) || contains(seen, i, seen[i])) {
+            goto differ;
+        }
+    }
+    if (nseen == nwant) {
+        return;
+    }
+differ:
+    t->tag = "history records";
+    disagree(t, 0, 0);
+    format_seqs(want, nwant, a, sizeof a);
+    format_seqs(seen, nseen, b, sizeof b);
+    logf_(t, "  check: history as %s: expected %s, got %s   <== DISAGREE\n", describe(t, p), a, b);
+}
+
+/* A channel p may not ask for: history or subscribe must say so. */
+static void
+check_forbidden(struct trial *t, int p) {
+    unsigned mask = ora_readable(&w.roster, &t->in, p), bad[ORA_NCHANNELS];
+    int n = 0, ch, use_sub, want, got;
+    char chans[80];
+    uint64_t id = 0;
+
+    for (ch = 0; ch < ORA_NCHANNELS; ch++) {
+        if (!(mask & (1u << ch))) {
+            bad[n++] = (unsigned)ch;
+        }
+    }
+    if (n == 0 || mask == 0) {
+        return;
+    }
+    ch = (int)bad[rnd(&t->rng, n)];
+    use_sub = chance(&t->rng, 30);
+    channels_string((1u << ORA_STATUS) | (1u << ch), chans, sizeof chans);
+    want = ora_read_check(&w.roster, &t->in, p, (1u << ORA_STATUS) | (1u << ch));
+    logf_(t, "  check: %s as %s on %s", use_sub ? "subscribe" : "history", describe(t, p), chans);
+    t->tag = use_sub ? "subscribe" : "history";
+    if (use_sub) {
+        got = irbus_subscribe(w.cl[p], t->incident, chans, IRBUS_FROM_NEW, 16, &id);
+        if (got == 0) {
+            unsubscribe_quietly(w.cl[p], id);
+        }
+    } else {
+        irbus_message **msgs = NULL;
+        size_t k = 0;
+        uint64_t next;
+        got = irbus_history(w.cl[p], t->incident, chans, 1, 0, 1, &msgs, &k, &next);
+        for (size_t i = 0; i < k; i++) {
+            irbus_message_destroy(&msgs[i]);
+        }
+        free(msgs);
+    }
+    expect(t, want, got);
+}
+
+/* Take what p's client has been delivered for this incident (the history
+ * request before this was the fence: whatever the broker sent earlier is
+ * already queued). */
+static int
+collect(struct trial *t, int p, int timeout_ms) {
+    irbus_message *m = NULL;
+    int rc;
+
+    while ((rc = irbus_receive(w.cl[p], timeout_ms, &m)) == 0) {
+        if (strcmp(m->incident, t->incident) == 0 && t->ndeliv < MAX_DELIV) {
+            t->deliv_sub[t->ndeliv] = m->sub;
+            t->deliv_seq[t->ndeliv++] = m->seq;
+        }
+        irbus_message_destroy(&m);
+    }
+    return rc;
+}
+
+static int
+delivered_to(const struct trial *t, const struct sub *s, uint64_t *got) {
+    int n = 0;
+
+    for (int i = 0; i < t->ndeliv && n < MAX_SEEN; i++) {
+        if (t->deliv_sub[i] == s->id) {
+            got[n++] = t->deliv_seq[i];
+        }
+    }
+    return n;
+}
+
+static int
+live_matches(const struct sub *s, const uint64_t *got, int ngot) {
+    for (int i = 0; i < ngot; i++) {
+        if ((!contains(s->must, s->nmust, got[i]) && !contains(s->may, s->nmay, got[i])) ||
+            (i > 0 && got[i] <= got[i - 1])) {
+            return 0;
+        }
+    }
+    for (int i = 0; i < s->nmust; i++) {
+        if (!contains(got, ngot, s->must[i])) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static void
+check_live(struct trial *t, struct sub *s) {
+    uint64_t got[MAX_SEEN];
+    char a[1024], b[1024], c[256];
+    int ngot, rc = IRBUS_ETIMEOUT;
+
+    ngot = delivered_to(t, s, got);
+    if (!live_matches(s, got, ngot)) {
+        /* Give late deliveries a moment before calling it. */
+        rc = collect(t, s->p, 200);
+        ngot = delivered_to(t, s, got);
+    }
+    t->pairs += (unsigned long)t->in.nrecords;
+    t->requests++;
+    unsubscribe_quietly(w.cl[s->p], s->id);
+    if (live_matches(s, got, ngot) && rc == IRBUS_ETIMEOUT) {
+        return;
+    }
+    t->tag = "live records";
+    disagree(t, 0, 0);
+    format_seqs(s->must, s->nmust, a, sizeof a);
+    format_seqs(got, ngot, b, sizeof b);
+    format_seqs(s->may, s->nmay, c, sizeof c);
+    logf_(t,
+          "  check: live to %s (sub %llu%s): expected %s (optional %s), got %s%s%s   <== "
+          "DISAGREE\n",
+          describe(t, s->p), (unsigned long long)s->id, s->active ? "" : ", ended", a, c, b,
+          rc != IRBUS_ETIMEOUT ? ", then " : "", rc != IRBUS_ETIMEOUT ? code_name(rc) : "");
+}
+
+static void
+final_checks(struct trial *t) {
+    char ghost[IRBUS_ID_MAX + 1];
+    irbus_message **msgs = NULL;
+    size_t n = 0;
+    uint64_t next;
+    int p;
+
+    /* Who to read as: everyone who was ever in the incident, the fresh
+     * participants, every subscriber, and two others. */
+    for (int i = 0; i < t->in.nrecords; i++) {
+        t->concerned[t->in.rec[i].sender] = 1;
+    }
+    for (p = 0; p < w.roster.nparts; p++) {
+        if (usable(t, p) && (ora_member(&w.roster, &t->in, p) || p >= w.nshared)) {
+            t->concerned[p] = 1;
+        }
+    }
+    for (int s = 0; s < t->nsubs; s++) {
+        t->concerned[t->subs[s].p] = 1;
+    }
+    t->concerned[random_part(t)] = 1;
+    t->concerned[random_part(t)] = 1;
+    for (p = 0; p < w.roster.nparts; p++) {
+        if (t->concerned[p] && usable(t, p)) {
+            check_history(t, p);
+            check_forbidden(t, p);
+        }
+    }
+    /* The subscribers' history requests above were their fences. */
+    for (int s = 0; s < t->nsubs; s++) {
+        int again = 0;
+        for (int k = 0; k < s; k++) {
+            again |= t->subs[k].p == t->subs[s].p;
+        }
+        if (!again) {
+            (void)collect(t, t->subs[s].p, 0);
+        }
+    }
+    for (int s = 0; s < t->nsubs; s++) {
+        check_live(t, &t->subs[s]);
+    }
+    p = random_part(t);
+    snprintf(ghost, sizeof ghost, "%s-none", t->incident);
+    logf_(t, "  check: history as %s of incident %s, which does not exist", pid(p), ghost);
+    t->tag = "history elsewhere";
+    expect(t, w.parts[p].revoked ? IRBUS_EREVOKED : IRBUS_ENOTFOUND,
+           irbus_history(w.cl[p], ghost, "status", 1, 0, 1, &msgs, &n, &next));
+    for (size_t i = 0; i < n; i++) {
+        irbus_message_destroy(&msgs[i]);
+    }
+    free(msgs);
+}
+
+/* ---- running, replaying, shrinking ----------------------------------------- */
+
+static void
+trial_reset(struct trial *t) {
+    memset(&t->in, 0, sizeof t->in);
+    for (int o = 0; o < ORA_MAX_ORGS; o++) {
+        t->in.party[o].spoc = -1;
+    }
+    memset(t->act_rec, 0xff, sizeof t->act_rec);
+    memset(t->fresh_made, 0, sizeof t->fresh_made);
+    memset(t->has_digest, 0, sizeof t->has_digest);
+    memset(t->concerned, 0, sizeof t->concerned);
+    t->nsubs = 0;
+    t->ndeliv = 0;
+    t->loglen = 0;
+    t->log[0] = 0;
+    t->disagreements = 0;
+    t->first_sig[0] = 0;
+    t->target_seen = 0;
+    t->requests = 0;
+    t->pairs = 0;
+    snprintf(t->incident, sizeof t->incident, "T%lu-%lu", t->number, ++w.nincidents);
+    for (int k = 0; k < MAX_FRESH; k++) {
+        irbus_client_destroy(&w.cl[FRESH_SLOT(k)]);
+        w.parts[FRESH_SLOT(k)] = (struct ora_part){"(fresh, not made)", 0, 0, ORA_PAP_NONE, 1};
+    }
+}
+
+static void
+trial_end(struct trial *t) {
+    for (int k = 0; k < MAX_FRESH; k++) {
+        irbus_client_destroy(&w.cl[FRESH_SLOT(k)]);
+    }
+    w.t.requests += t->requests;
+    w.t.pairs += t->pairs;
+}
+
+/* Replay the script, without the actions in t->skip, on a new incident. */
+static int
+replay(struct trial *t) {
+    trial_reset(t);
+    rng_seed(&t->rng, w.seed, ((uint64_t)t->number << 20) | 0xfffff);
+    for (int i = 0; i < t->nacts; i++) {
+        run_action(t, i);
+    }
+    final_checks(t);
+    trial_end(t);
+    w.t.replays++;
+    return t->target_seen;
+}
+
+/* Leave out whatever can be left out while the trial still disagrees. */
+static void
+shrink(struct trial *t) {
+    static char target[96];
+    int changed = 1, budget = 150;
+
+    snprintf(target, sizeof target, "%s", t->first_sig);
+    t->target = target;
+    while (changed && budget > 0) {
+        changed = 0;
+        for (int i = t->nacts - 1; i >= 0 && budget > 0; i--) {
+            /* The incident and the fresh participants stay: the script's
+             * other actions name them. */
+            if (t->skip[i] || t->acts[i].type == A_FRESH ||
+                (t->acts[i].type == A_COMMAND && t->acts[i].cmd.type == ORA_CMD_OPEN)) {
+                continue;
+            }
+            t->skip[i] = 1;
+            budget--;
+            if (replay(t) > 0) {
+                changed = 1;
+            } else {
+                t->skip[i] = 0;
+            }
+        }
+    }
+    replay(t); /* leave the smallest one's account in t->log */
+    t->target = NULL;
+}
+
+static void
+print_roster(void) {
+    printf("shared roster:");
+    for (int p = 0; p < w.nshared; p++) {
+        const struct ora_part *pt = &w.parts[p];
+        printf("%s %s", p % 6 == 0 ? "\n  " : ",", pt->id);
+        if (pt->automated) {
+            printf(" (automated, max_pap %s)",
+                   pt->max_pap == ORA_PAP_NONE ? "none" : ora_pap_name(pt->max_pap));
+        }
+    }
+    printf("\norganisations:");
+    for (int o = 0; o < NORGS; o++) {
+        printf(" %s (%s)", org_table[o].id, kind_names[org_table[o].kind]);
+    }
+    printf("\n");
+}
+
+static void
+run_trial(unsigned long number) {
+    static struct trial t;
+    int first;
+
+    memset(&t, 0, sizeof t);
+    t.number = number;
+    trial_reset(&t);
+    rng_seed(&t.rng, w.seed, number);
+    generate(&t);
+    final_checks(&t);
+    trial_end(&t);
+    w.t.trials++;
+    first = t.disagreements;
+    if (w.verbose || first > 0) {
+        printf("---- seed %llu trial %lu, incident %s: %d disagreement(s)\n%s",
+               (unsigned long long)w.seed, number, t.incident, first, t.log);
+    }
+    if (first == 0) {
+        return;
+    }
+    w.t.disagreements += (unsigned long)first;
+    w.t.failing_trials++;
+    if (w.t.failing_trials <= w.shrink) {
+        char sig[96];
+        snprintf(sig, sizeof sig, "%s", t.first_sig);
+        shrink(&t);
+        printf("---- seed %llu trial %lu, smallest script found that still disagrees on \"%s\" "
+               "(incident %s): %d disagreement(s)\n%s",
+               (unsigned long long)w.seed, number, sig, t.incident, t.disagreements, t.log);
+    }
+    fflush(stdout);
+}
+
+/* ---- set-up ---------------------------------------------------------------- */
+
+static int
+is_tmpfs(const char *dir) {
+    struct statfs s;
+
+    return dir != NULL && statfs(dir, &s) == 0 && (unsigned long)s.f_type == TMPFS_MAGIC_NUMBER &&
+           access(dir, W_OK) == 0;
+}
+
+static int
+make_roster(void) {
+    struct rng r;
+    int rc, p = 0;
+
+    rng_seed(&r, w.seed, 0xfffffffffULL);
+    w.opkey = make_key(&w.br, "op", 0xa0);
+    w.op = w.opkey != NULL ? connect_as(&w.br, w.opkey) : NULL;
+    if (w.op == NULL) {
+        return -1;
+    }
+    irbus_client_set_timeout(w.op, 10000);
+    for (int o = 0; o < NORGS; o++) {
+        static const char *const who[] = {"a", "b", "bot"};
+        int n = 2 + (o % 2 == 0);
+        w.roster.orgs[o].kind = org_table[o].kind;
+        snprintf(w.roster.orgs[o].id, sizeof w.roster.orgs[o].id, "%s", org_table[o].id);
+        if ((rc = irbus_admin_org_add(w.op, org_table[o].id, kind_names[org_table[o].kind],
+                                      org_table[o].id, NULL)) != 0) {
+            return rc;
+        }
+        for (int i = 0; i < n; i++, p++) {
+            struct ora_part *pt = &w.parts[p];
+            pt->org = o;
+            pt->automated = i == 2;
+            pt->max_pap = pt->automated && chance(&r, 80) ? rnd(&r, ORA_NPAP) : ORA_PAP_NONE;
+            snprintf(pt->id, sizeof pt->id, "%s@%s", who[i], org_table[o].id);
+            if ((rc = irbus_key_generate(&w.keys[p])) != 0 ||
+                (rc = irbus_admin_participant_add(w.op, pt->id, org_table[o].id,
+                                                  irbus_key_public(w.keys[p]), pt->automated,
+                                                  ora_pap_name(pt->max_pap), NULL)) != 0) {
+                return rc;
+            }
+            if ((w.cl[p] = connect_as(&w.br, w.keys[p])) == NULL) {
+                return IRBUS_EIO;
+            }
+            irbus_client_set_timeout(w.cl[p], 10000);
+        }
+    }
+    w.nshared = p;
+    w.roster.norgs = NORGS;
+    w.roster.parts = w.parts;
+    w.roster.nparts = p + MAX_FRESH;
+    return 0;
+}
+
+static double
+now_s(void) {
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int
+main(int argc, char **argv) {
+    unsigned long trials = argc > 2 ? strtoul(argv[2], NULL, 10) : 10000, only = 0;
+    double seconds = 0, start;
+    const char *e;
+    int only_one = 0;
+
+    if ((e = getenv("IRB_ORACLE_TRIALS")) != NULL) {
+        trials = strtoul(e, NULL, 10);
+    }
+    if ((e = getenv("IRB_ORACLE_SECONDS")) != NULL) {
+        seconds = atof(e);
+    }
+    if ((e = getenv("IRB_ORACLE_TRIAL")) != NULL) {
+        only = strtoul(e, NULL, 10);
+        only_one = 1;
+    }
+    w.verbose = getenv("IRB_ORACLE_VERBOSE") != NULL;
+    w.shrink = (e = getenv("IRB_ORACLE_SHRINK")) != NULL ? strtoul(e, NULL, 10) : 3;
+    w.seed = (e = getenv("IRB_ORACLE_SEED")) != NULL
+                 ? strtoull(e, NULL, 0)
+                 : ((uint64_t)time(NULL) << 16) ^ (uint64_t)getpid() ^ (uint64_t)clock();
+    printf("55-oracle: seed %llu (IRB_ORACLE_SEED=%llu reproduces this run), %lu trials\n",
+           (unsigned long long)w.seed, (unsigned long long)w.seed, trials);
+    fflush(stdout);
+    /* fsync on a tmpfs costs nothing: the broker's data go there when one
+     * is at hand. */
+    if (!is_tmpfs(getenv("TMPDIR")) && is_tmpfs("/dev/shm")) {
+        setenv("TMPDIR", "/dev/shm", 1);
+    }
+    if (harness_begin(&w.br, argc, argv, "mapsize_mb = 16384") != 0) {
+        return 64;
+    }
+    printf("55-oracle: broker data in %s%s\n", w.br.data,
+           is_tmpfs(getenv("TMPDIR")) ? " (tmpfs)" : "");
+    CHECK_EQ(make_roster(), 0);
+    if (check_failures > 0) {
+        broker_cleanup(&w.br);
+        return check_done("55-oracle");
+    }
+    print_roster();
+    start = now_s();
+    for (unsigned long i = only_one ? only : 1; i <= (only_one ? only : trials); i++) {
+        run_trial(i);
+        if (!broker_alive(&w.br)) {
+            printf("55-oracle: the broker died during trial %lu\n", i);
+            w.t.disagreements++;
+            break;
+        }
+        if (seconds > 0 && now_s() - start > seconds) {
+            break;
+        }
+    }
+    printf("55-oracle: seed %llu: %lu trials in %.1f s, %lu requests checked, %lu (record, "
+           "participant) visibility pairs checked, %lu disagreements in %lu trials (%lu replays "
+           "while shrinking)\n",
+           (unsigned long long)w.seed, w.t.trials, now_s() - start, w.t.requests, w.t.pairs,
+           w.t.disagreements, w.t.failing_trials, w.t.replays);
+    CHECK_EQ(w.t.disagreements, 0);
+    CHECK(w.t.trials > 0);
+    for (int p = 0; p < MAX_PARTS; p++) {
+        irbus_client_destroy(&w.cl[p]);
+        irbus_key_destroy(&w.keys[p]);
+    }
+    irbus_client_destroy(&w.op);
+    irbus_key_destroy(&w.opkey);
+    broker_cleanup(&w.br);
+    return check_done("55-oracle");
+}
