@@ -103,8 +103,8 @@ struct fwd_rule {
 };
 
 static const struct fwd_rule fwd_rules[ORA_NTLP] = {
-    [ORA_CLEAR] = {ORA_CLEAR, 0, B_ANY},         [ORA_GREEN] = {ORA_CLEAR, 0, B_ANY},
-    [ORA_AMBER] = {ORA_AMBER, 0, B_OWN_CLIENTS}, [ORA_AMBER_STRICT] = {ORA_AMBER_STRICT, 1, B_OWN},
+    [ORA_CLEAR] = {ORA_CLEAR, 0, B_ANY},         [ORA_GREEN] = {ORA_GREEN, 0, B_ANY},
+    [ORA_AMBER] = {ORA_AMBER, 1, B_OWN_CLIENTS}, [ORA_AMBER_STRICT] = {ORA_AMBER_STRICT, 1, B_OWN},
     [ORA_RED] = {ORA_NTLP, 0, B_NEVER},
 };
 
@@ -383,7 +383,10 @@ forward_allowed(const struct ora_roster *r, const struct ora_incident *in,
     }
     switch (rule->bound) {
     case B_ANY:
-        return 1;
+        /* CLEAR and GREEN: only the label order; grants do not change it
+         * ("a CLEAR forward of a GREEN record [is] allowed only to ref's
+         * sender"). */
+        return q->tlp >= rule->min_tlp;
     case B_OWN_CLIENTS:
         allowed = BIT(own) | clients_of(in, own);
         break;
@@ -399,9 +402,10 @@ forward_allowed(const struct ora_roster *r, const struct ora_incident *in,
         return 1;
     }
 
-    /* A grant for ref widens the table (reading: only once some grant for
-     * ref exists; a CLEAR or GREEN forward outside `internal` stays the
-     * sender's). */
+    /* A grant for ref widens the table, "whatever the label order", for a
+     * forward labelled AMBER or above or on `internal`. Reading: only once
+     * some grant for ref exists; otherwise the label order of the table
+     * would never bind an AMBER+STRICT record. */
     for (int i = 0; i < in->nrecords; i++) {
         const struct ora_record *g = &in->rec[i];
         if (g->cls != ORA_C_SHARE_GRANT || g->ref != q->ref) {
@@ -421,7 +425,10 @@ forward_allowed(const struct ora_roster *r, const struct ora_incident *in,
     }
     if (q->tlp == ORA_RED) {
         /* Reading: for RED the audience is checked participant by
-         * participant, so that naming a participant in a grant counts. */
+         * participant ("every participant in `to` belongs to such an
+         * organisation or is named in a grant"), so that naming a
+         * participant in a grant counts even when its organisation is
+         * neither allowed nor granted. */
         for (int i = 0; i < q->nto; i++) {
             int p = q->to[i].idx;
             if (q->to[i].type == ORA_ID_PART && !(BIT(r->parts[p].org) & (allowed | g_orgs)) &&
