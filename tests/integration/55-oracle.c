@@ -33,6 +33,7 @@
 #include "check.h"
 #include "harness.h"
 #include "oracle.h"
+#include "oracle_selftest.h"
 
 #include "irbus.h"
 
@@ -144,7 +145,8 @@ static struct {
     unsigned long nfresh_made; /* fresh participants created so far, for unique ids */
     unsigned long nincidents;  /* incidents opened so far, for unique ids */
     int verbose;
-    unsigned long shrink; /* how many failing trials to shrink */
+    unsigned long answers[1000]; /* how often the oracle expected each code */
+    unsigned long shrink;        /* how many failing trials to shrink */
     struct totals t;
 } w;
 
@@ -334,17 +336,28 @@ disagree(struct trial *t, int want, int got) {
     }
 }
 
-/* Compare an answer with the oracle's. */
+/* Compare an answer with the oracle's; seq: the record stored, if any. */
 static int
-expect(struct trial *t, int want, int got) {
+expect_stored(struct trial *t, int want, int got, uint64_t seq) {
+    char stored[32] = "";
+
     t->requests++;
+    w.answers[-want < 1000 && want <= 0 ? -want : 999]++;
+    if (got == 0 && seq != 0) {
+        snprintf(stored, sizeof stored, ", seq %llu", (unsigned long long)seq);
+    }
     if (want == got) {
-        logf_(t, " -> %s\n", code_name(got));
+        logf_(t, " -> %s%s\n", code_name(got), stored);
         return 1;
     }
     disagree(t, want, got);
-    logf_(t, " -> expected %s, got %s   <== DISAGREE\n", code_name(want), code_name(got));
+    logf_(t, " -> expected %s, got %s%s   <== DISAGREE\n", code_name(want), code_name(got), stored);
     return 0;
+}
+
+static int
+expect(struct trial *t, int want, int got) {
+    return expect_stored(t, want, got, 0);
 }
 
 /* Live expectations after record i was stored (section 2.4: re-checked at
@@ -511,7 +524,7 @@ run_request(struct trial *t, int ai) {
         got = irbus_share_grant(c, t->incident, refseq, hash, to, (size_t)nto, &r);
         break;
     }
-    expect(t, want, got);
+    expect_stored(t, want, got, r.seq);
     if (got == 0) {
         /* The model follows the broker, so that one disagreement does not
          * turn into many. */
@@ -583,8 +596,9 @@ run_command(struct trial *t, int ai) {
     }
     t->tag = cmd_names[c->type];
     want = ora_command(&w.roster, &t->in, c);
+    memset(&r, 0, sizeof r);
     got = run_command_call(t, c, &r);
-    expect(t, want, got);
+    expect_stored(t, want, got, r.seq);
     if (got == 0) {
         for (int p = 0; p < w.roster.nparts; p++) {
             before[p] = ora_member(&w.roster, &t->in, p);
@@ -824,26 +838,35 @@ random_to(struct trial *t, struct ora_id *to, int participants, int min) {
     return n;
 }
 
-/* A record of this trial to refer to: mostly a message, sometimes a
- * command, a forward or a share, sometimes none at all. Returns an action
- * index or -1. */
+/* A record of this trial to refer to: mostly a message (often one some
+ * grant names, when forwarding), sometimes a command, a forward or a
+ * share, sometimes none at all. Returns an action index or -1. */
 static int
-random_ref(struct trial *t) {
-    int msgs[MAX_ACTS], others[MAX_ACTS], nm = 0, no = 0;
+random_ref(struct trial *t, int prefer_granted) {
+    int msgs[MAX_ACTS], others[MAX_ACTS], granted[MAX_ACTS], nm = 0, no = 0, ng = 0;
 
     for (int i = 0; i < t->nacts; i++) {
         int rec = t->act_rec[i];
         if (rec < 0) {
             continue;
         }
-        if (t->in.rec[rec].cls == ORA_C_MESSAGE) {
-            msgs[nm++] = i;
-        } else {
+        if (t->in.rec[rec].cls != ORA_C_MESSAGE) {
             others[no++] = i;
+            continue;
+        }
+        msgs[nm++] = i;
+        for (int g = rec + 1; g < t->in.nrecords; g++) {
+            if (t->in.rec[g].cls == ORA_C_SHARE_GRANT && t->in.rec[g].ref == rec) {
+                granted[ng++] = i;
+                break;
+            }
         }
     }
     if (chance(&t->rng, 8) || nm + no == 0) {
         return -1;
+    }
+    if (prefer_granted && ng > 0 && chance(&t->rng, 60)) {
+        return granted[rnd(&t->rng, ng)];
     }
     if (nm > 0 && (no == 0 || chance(&t->rng, 80))) {
         return msgs[rnd(&t->rng, nm)];
@@ -880,7 +903,21 @@ random_addressing(struct trial *t, struct act *a, int forward) {
 
     q->channel = rnd(&t->rng, ORA_NCHANNELS);
     q->group = ORA_G_MSG;
-    if (!forward && chance(&t->rng, 30)) {
+    if (chance(&t->rng, 50)) {
+        /* Often a channel where the sender may speak, so that the later
+         * checks are reached. */
+        int ok[ORA_NCHANNELS], n = 0;
+        for (int ch = 0; ch < ORA_NCHANNELS; ch++) {
+            struct ora_request probe = {ORA_C_MESSAGE, q->sender, ORA_G_MSG, ch, ORA_GREEN,
+                                        ORA_PAP_NONE,  0,         {{0, 0}},  -1, 0};
+            if (ora_publish(&w.roster, &t->in, &probe) == 0) {
+                ok[n++] = ch;
+            }
+        }
+        if (n > 0) {
+            q->channel = ok[rnd(&t->rng, n)];
+        }
+    } else if (!forward && chance(&t->rng, 40)) {
         /* Mostly where the group is listed, to reach the SPOC cells. */
         static const int where[][2] = {{ORA_NOTIFICATIONS, ORA_G_STAGE},
                                        {ORA_NOTIFICATIONS, ORA_G_REQUEST},
@@ -955,7 +992,7 @@ gen_request(struct trial *t, struct act *a, int cls) {
         random_addressing(t, a, 0);
         return;
     }
-    q->ref = random_ref(t);
+    q->ref = random_ref(t, cls == ORA_C_FORWARD);
     a->bad_hash = chance(&t->rng, 6);
     if (cls == ORA_C_FORWARD) {
         q->sender = referrer(t, q->ref, 20);
@@ -1111,6 +1148,42 @@ format_seqs(const uint64_t *set, int n, char *out, size_t cap) {
     }
 }
 
+/* The action that stored seq, or -1. */
+static int
+action_of(const struct trial *t, uint64_t seq) {
+    for (int ai = 0; ai < t->nacts; ai++) {
+        if (t->act_rec[ai] >= 0 && t->in.rec[t->act_rec[ai]].seq == seq) {
+            return ai;
+        }
+    }
+    return -1;
+}
+
+/* "missing 5 (#7), extra 3 (#4)": what got lacks of want and has beyond
+ * it, with the actions that stored them. */
+static void
+explain_diff(const struct trial *t, const uint64_t *want, int nwant, const uint64_t *got, int ngot,
+             char *out, size_t cap) {
+    size_t n = 0;
+    int first = 1;
+
+    out[0] = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        const uint64_t *a = pass == 0 ? want : got, *b = pass == 0 ? got : want;
+        int na = pass == 0 ? nwant : ngot, nb = pass == 0 ? ngot : nwant;
+        first = 1;
+        for (int i = 0; i < na && n < cap; i++) {
+            if (contains(b, nb, a[i])) {
+                continue;
+            }
+            n += (size_t)snprintf(out + n, cap - n, "%s%llu (#%d)",
+                                  first ? (pass == 0 ? " missing " : " extra ") : ", ",
+                                  (unsigned long long)a[i], action_of(t, a[i]));
+            first = 0;
+        }
+    }
+}
+
 /* Read everything p may read with history; returns the answer's code. */
 static int
 read_all(struct trial *t, int p, const char *chans, uint64_t *seen, int *nseen) {
@@ -1144,7 +1217,7 @@ static void
 check_history(struct trial *t, int p) {
     uint64_t seen[MAX_SEEN], want[MAX_SEEN];
     unsigned mask = ora_readable(&w.roster, &t->in, p);
-    char chans[80], a[1024], b[1024];
+    char chans[80], a[1024], b[1024], d[1024];
     int nseen, nwant = 0, rc, code;
 
     channels_string(mask != 0 ? mask : 1u, chans, sizeof chans);
@@ -1174,7 +1247,9 @@ differ:
     disagree(t, 0, 0);
     format_seqs(want, nwant, a, sizeof a);
     format_seqs(seen, nseen, b, sizeof b);
-    logf_(t, "  check: history as %s: expected %s, got %s   <== DISAGREE\n", describe(t, p), a, b);
+    explain_diff(t, want, nwant, seen, nseen, d, sizeof d);
+    logf_(t, "  check: history as %s: expected %s, got %s:%s   <== DISAGREE\n", describe(t, p), a,
+          b, d);
 }
 
 /* A channel p may not ask for: history or subscribe must say so. */
@@ -1266,7 +1341,7 @@ live_matches(const struct sub *s, const uint64_t *got, int ngot) {
 static void
 check_live(struct trial *t, struct sub *s) {
     uint64_t got[MAX_SEEN];
-    char a[1024], b[1024], c[256];
+    char a[1024], b[1024], c[256], d[1024];
     int ngot, rc = IRBUS_ETIMEOUT;
 
     ngot = delivered_to(t, s, got);
@@ -1286,11 +1361,12 @@ check_live(struct trial *t, struct sub *s) {
     format_seqs(s->must, s->nmust, a, sizeof a);
     format_seqs(got, ngot, b, sizeof b);
     format_seqs(s->may, s->nmay, c, sizeof c);
+    explain_diff(t, s->must, s->nmust, got, ngot, d, sizeof d);
     logf_(t,
-          "  check: live to %s (sub %llu%s): expected %s (optional %s), got %s%s%s   <== "
+          "  check: live to %s (sub %llu%s): expected %s (optional %s), got %s%s%s:%s   <== "
           "DISAGREE\n",
           describe(t, s->p), (unsigned long long)s->id, s->active ? "" : ", ended", a, c, b,
-          rc != IRBUS_ETIMEOUT ? ", then " : "", rc != IRBUS_ETIMEOUT ? code_name(rc) : "");
+          rc != IRBUS_ETIMEOUT ? ", then " : "", rc != IRBUS_ETIMEOUT ? code_name(rc) : "", d);
 }
 
 static void
@@ -1566,6 +1642,7 @@ main(int argc, char **argv) {
     w.seed = (e = getenv("IRB_ORACLE_SEED")) != NULL
                  ? strtoull(e, NULL, 0)
                  : ((uint64_t)time(NULL) << 16) ^ (uint64_t)getpid() ^ (uint64_t)clock();
+    oracle_selftest();
     printf("55-oracle: seed %llu (IRB_ORACLE_SEED=%llu reproduces this run), %lu trials\n",
            (unsigned long long)w.seed, (unsigned long long)w.seed, trials);
     fflush(stdout);
@@ -1602,6 +1679,13 @@ main(int argc, char **argv) {
            "while shrinking)\n",
            (unsigned long long)w.seed, w.t.trials, now_s() - start, w.t.requests, w.t.pairs,
            w.t.disagreements, w.t.failing_trials, w.t.replays);
+    printf("55-oracle: the oracle's answers (code: how often):");
+    for (int code = 0; code < 1000; code++) {
+        if (w.answers[code] > 0) {
+            printf(" %d: %lu", code, w.answers[code]);
+        }
+    }
+    printf("\n");
     CHECK_EQ(w.t.disagreements, 0);
     CHECK(w.t.trials > 0);
     for (int p = 0; p < MAX_PARTS; p++) {
