@@ -28,7 +28,10 @@
  * (default 10000), IRB_ORACLE_SECONDS (stop early after this long),
  * IRB_ORACLE_TRIAL (run only this trial of the seed), IRB_ORACLE_VERBOSE
  * (print every trial's script), IRB_ORACLE_SHRINK (how many failing trials
- * to shrink, default 3).
+ * to shrink, default 3), IRB_ORACLE_READINGS (where the policy can be read
+ * two ways, which reading: "grant=with-ref|as-ref|as-stored,
+ * request=as-said|as-stored|red-to-sender,coordination=named-reads|spoc-only,
+ * forward=grants-widen|always-wide", see oracle.h).
  */
 #include "check.h"
 #include "harness.h"
@@ -38,6 +41,7 @@
 #include "irbus.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +52,7 @@
 #define TMPFS_MAGIC_NUMBER 0x01021994
 #define MAX_PARTS          48 /* shared participants plus a trial's fresh ones */
 #define MAX_FRESH          3
+#define POOL_MAX           160
 #define MAX_ACTS           48
 #define MAX_SUBS           6
 #define MAX_SEEN           ORA_MAX_RECORDS
@@ -129,6 +134,15 @@ static const char *const ccv_kinds[] = {"ccv.confirmation", "ccv.triage"};
 
 struct totals {
     unsigned long trials, requests, pairs, disagreements, failing_trials, replays;
+    unsigned long zap_refusals; /* first connections of new participants the broker refused */
+};
+
+/* A participant beyond the shared roster, lent to one trial at a time. */
+struct extra {
+    struct ora_part part;
+    irbus_key *key;
+    irbus_client *cl;
+    int in_use;
 };
 
 /* Everything that lives for the whole run. */
@@ -142,8 +156,10 @@ static struct {
     irbus_key *keys[MAX_PARTS];
     irbus_client *cl[MAX_PARTS];
     int nshared;
-    unsigned long nfresh_made; /* fresh participants created so far, for unique ids */
-    unsigned long nincidents;  /* incidents opened so far, for unique ids */
+    unsigned long nfresh_made; /* extra participants created so far, for unique ids */
+    struct extra pool[POOL_MAX];
+    int npool;
+    unsigned long nincidents; /* incidents opened so far, for unique ids */
     int verbose;
     unsigned long answers[1000]; /* how often the oracle expected each code */
     unsigned long shrink;        /* how many failing trials to shrink */
@@ -195,8 +211,8 @@ struct trial {
     int nacts;
     int skip[MAX_ACTS]; /* replays: actions left out */
     int act_rec[MAX_ACTS];
-    int nfresh;
     int fresh_made[MAX_FRESH];
+    int fresh_pool[MAX_FRESH]; /* the pool entry lent to each slot */
     uint8_t digest[ORA_MAX_RECORDS][32];
     int has_digest[ORA_MAX_RECORDS];
     struct sub subs[MAX_SUBS];
@@ -610,30 +626,102 @@ run_command(struct trial *t, int ai) {
     }
 }
 
+/* The first request of a new participant's connection: history of an
+ * incident that does not exist (400). When the broker refused the key at
+ * the handshake ("unknown key": the broker answered participant.add before
+ * its ZAP handler knew the key), connect again, at most five times, and
+ * count it: that is a broker fault, but not a policy answer. */
+static int
+first_answer(struct trial *t, int p) {
+    char ghost[IRBUS_ID_MAX + 1];
+    int rc = IRBUS_ETIMEOUT;
+
+    snprintf(ghost, sizeof ghost, "%s-none", t->incident);
+    for (int attempt = 0; attempt < 5 && rc == IRBUS_ETIMEOUT && w.cl[p] != NULL; attempt++) {
+        irbus_message **msgs = NULL;
+        size_t n = 0;
+        uint64_t next;
+        irbus_client_set_timeout(w.cl[p], 2000);
+        rc = irbus_history(w.cl[p], ghost, "status", 1, 0, 1, &msgs, &n, &next);
+        free(msgs);
+        if (rc == IRBUS_ETIMEOUT) {
+            w.t.zap_refusals++;
+            logf_(t, " [no answer in 2 s: connecting again]");
+            fprintf(stderr,
+                    "55-oracle: trial %lu: %s, added a moment ago, got no answer on its first "
+                    "connection (the broker's log says auth_denied \"unknown key\"?); connecting "
+                    "again\n",
+                    t->number, pid(p));
+            irbus_client_destroy(&w.cl[p]);
+            w.cl[p] = connect_as(&w.br, w.keys[p]);
+        }
+    }
+    if (w.cl[p] != NULL) {
+        irbus_client_set_timeout(w.cl[p], 10000);
+    }
+    return rc;
+}
+
+/* A participant beyond the shared roster for slot k of this trial, with the
+ * organisation and PAP settings the script asks for: one left from an
+ * earlier trial when there is one (the broker's roster then stays small:
+ * only revocation uses one up), else a new one. */
 static void
 run_fresh(struct trial *t, int ai) {
     const struct act *a = &t->acts[ai];
-    int p = FRESH_SLOT(a->fresh_slot), got;
-    struct ora_part *pt = &w.parts[p];
+    int p = FRESH_SLOT(a->fresh_slot), got = 0, e;
+    struct extra *x = NULL;
 
-    *pt = (struct ora_part){{0}, a->fresh_org, a->fresh_automated, a->fresh_max_pap, 0};
-    snprintf(pt->id, sizeof pt->id, "f%lu@%s", ++w.nfresh_made, org_table[a->fresh_org].id);
+    for (e = 0; e < w.npool; e++) {
+        x = &w.pool[e];
+        if (!x->in_use && !x->part.revoked && x->part.org == a->fresh_org &&
+            x->part.automated == a->fresh_automated && x->part.max_pap == a->fresh_max_pap) {
+            break;
+        }
+    }
+    if (e == w.npool) {
+        if (w.npool == POOL_MAX) {
+            logf_(t, "  #%-2d (no room for another participant)\n", ai);
+            return;
+        }
+        x = &w.pool[w.npool++];
+        memset(x, 0, sizeof *x);
+        x->part = (struct ora_part){{0}, a->fresh_org, a->fresh_automated, a->fresh_max_pap, 0};
+        snprintf(x->part.id, sizeof x->part.id, "x%lu@%s", ++w.nfresh_made,
+                 org_table[a->fresh_org].id);
+        got = irbus_key_generate(&x->key);
+        if (got == 0) {
+            got = irbus_admin_participant_add(w.op, x->part.id, org_table[a->fresh_org].id,
+                                              irbus_key_public(x->key), x->part.automated,
+                                              ora_pap_name(x->part.max_pap), NULL);
+        }
+        x->cl = got == 0 ? connect_as(&w.br, x->key) : NULL;
+    }
+    x->in_use = 1;
+    t->fresh_pool[a->fresh_slot] = (int)(x - w.pool);
     t->fresh_made[a->fresh_slot] = 1;
+    w.parts[p] = x->part;
+    w.keys[p] = x->key;
+    w.cl[p] = x->cl;
+    if (e < w.npool) {
+        logf_(t, "  #%-2d extra participant %s, from an earlier trial\n", ai, describe(t, p));
+        return;
+    }
     logf_(t, "  #%-2d participant.add %s", ai, describe(t, p));
     t->tag = "participant.add";
-    irbus_key_destroy(&w.keys[p]);
-    irbus_client_destroy(&w.cl[p]);
-    got = irbus_key_generate(&w.keys[p]);
-    if (got == 0) {
-        got = irbus_admin_participant_add(w.op, pt->id, org_table[a->fresh_org].id,
-                                          irbus_key_public(w.keys[p]), pt->automated,
-                                          ora_pap_name(pt->max_pap), NULL);
-    }
     expect(t, 0, got);
-    w.cl[p] = got == 0 ? connect_as(&w.br, w.keys[p]) : NULL;
     if (w.cl[p] == NULL) {
-        pt->revoked = 1; /* unusable: keep it out of the script's choices */
+        w.parts[p].revoked = x->part.revoked = 1; /* unusable: out of the script's choices */
+        return;
     }
+    /* One answer before anything else: a key revoked before its CURVE
+     * handshake has finished never connects at all (ZAP refuses it), and
+     * its requests would time out instead of being answered 205. */
+    logf_(t, "  #%-2d history as %s of incident %s-none, which does not exist", ai, x->part.id,
+          t->incident);
+    t->tag = "history elsewhere";
+    expect(t, IRBUS_ENOTFOUND, first_answer(t, p));
+    x->cl = w.cl[p];
 }
 
 static void
@@ -1096,7 +1184,7 @@ generate(struct trial *t) {
             gen_request(t, &a, ORA_C_SHARE_GRANT);
         } else if (r < 93) {
             gen_command(t, &a);
-        } else if (r < 97) {
+        } else if (r < 95) {
             int cand[MAX_FRESH], n = 0;
             for (int k = 0; k < MAX_FRESH; k++) {
                 if (t->fresh_made[k] && !w.parts[FRESH_SLOT(k)].revoked) {
@@ -1109,7 +1197,7 @@ generate(struct trial *t) {
                 a.type = A_REVOKE;
                 a.who = cand[rnd(&t->rng, n)];
             }
-        } else if (r < 99) {
+        } else if (r < 98) {
             a.type = A_SUBSCRIBE;
             a.who = random_actor(t);
             a.mask = ora_readable(&w.roster, &t->in, a.who);
@@ -1446,16 +1534,37 @@ trial_reset(struct trial *t) {
     t->pairs = 0;
     snprintf(t->incident, sizeof t->incident, "T%lu-%lu", t->number, ++w.nincidents);
     for (int k = 0; k < MAX_FRESH; k++) {
-        irbus_client_destroy(&w.cl[FRESH_SLOT(k)]);
+        w.cl[FRESH_SLOT(k)] = NULL; /* borrowed from the pool */
+        w.keys[FRESH_SLOT(k)] = NULL;
         w.parts[FRESH_SLOT(k)] = (struct ora_part){"(fresh, not made)", 0, 0, ORA_PAP_NONE, 1};
     }
 }
 
+/* Give the trial's extra participants back to the pool; a revoked one is
+ * of no more use. */
 static void
 trial_end(struct trial *t) {
+    int kept = 0;
+
     for (int k = 0; k < MAX_FRESH; k++) {
-        irbus_client_destroy(&w.cl[FRESH_SLOT(k)]);
+        if (t->fresh_made[k]) {
+            struct extra *x = &w.pool[t->fresh_pool[k]];
+            x->in_use = 0;
+            x->part.revoked = w.parts[FRESH_SLOT(k)].revoked;
+            w.cl[FRESH_SLOT(k)] = NULL;
+            w.keys[FRESH_SLOT(k)] = NULL;
+        }
     }
+    for (int e = 0; e < w.npool; e++) {
+        if (w.pool[e].part.revoked) {
+            irbus_client_destroy(&w.pool[e].cl);
+            irbus_key_destroy(&w.pool[e].key);
+        } else {
+            w.pool[kept++] = w.pool[e];
+        }
+    }
+    w.npool = kept;
+    memset(t->fresh_made, 0, sizeof t->fresh_made);
     w.t.requests += t->requests;
     w.t.pairs += t->pairs;
 }
@@ -1612,6 +1721,52 @@ make_roster(void) {
     return 0;
 }
 
+/* Where the policy can be read two ways (oracle.h), the reading to take:
+ * "grant=with-ref|as-ref|as-stored", "request=as-said|as-stored|red-to-sender",
+ * "coordination=named-reads|spoc-only", "forward=grants-widen|always-wide". */
+static const struct {
+    const char *name;
+    size_t offset;
+    const char *values[3];
+} readings[] = {
+    {"grant", offsetof(struct ora_roster, grant_reading), {"with-ref", "as-ref", "as-stored"}},
+    {"request",
+     offsetof(struct ora_roster, request_reading),
+     {"as-said", "as-stored", "red-to-sender"}},
+    {"coordination",
+     offsetof(struct ora_roster, coord_reading),
+     {"named-reads", "spoc-only", NULL}},
+    {"forward",
+     offsetof(struct ora_roster, forward_reading),
+     {"grants-widen", "always-wide", NULL}},
+};
+
+static void
+parse_readings(const char *spec) {
+    for (size_t i = 0; i < sizeof readings / sizeof readings[0]; i++) {
+        for (int v = 0; v < 3 && readings[i].values[v] != NULL; v++) {
+            char want[64];
+            snprintf(want, sizeof want, "%s=%s", readings[i].name, readings[i].values[v]);
+            if (strstr(spec, want) != NULL) {
+                *(int *)((char *)&w.roster + readings[i].offset) = v;
+            }
+        }
+    }
+}
+
+static const char *
+readings_string(void) {
+    static char buf[256];
+    size_t n = 0;
+
+    for (size_t i = 0; i < sizeof readings / sizeof readings[0] && n < sizeof buf; i++) {
+        int v = *(const int *)((const char *)&w.roster + readings[i].offset);
+        n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s=%s", i ? "," : "", readings[i].name,
+                              readings[i].values[v]);
+    }
+    return buf;
+}
+
 static double
 now_s(void) {
     struct timespec ts;
@@ -1638,6 +1793,11 @@ main(int argc, char **argv) {
         only_one = 1;
     }
     w.verbose = getenv("IRB_ORACLE_VERBOSE") != NULL;
+    w.roster.grant_reading = ORA_GRANT_AS_REF;
+    w.roster.request_reading = ORA_REQUEST_AS_SAID;
+    if ((e = getenv("IRB_ORACLE_READINGS")) != NULL) {
+        parse_readings(e);
+    }
     w.shrink = (e = getenv("IRB_ORACLE_SHRINK")) != NULL ? strtoul(e, NULL, 10) : 3;
     w.seed = (e = getenv("IRB_ORACLE_SEED")) != NULL
                  ? strtoull(e, NULL, 0)
@@ -1654,6 +1814,7 @@ main(int argc, char **argv) {
     if (harness_begin(&w.br, argc, argv, "mapsize_mb = 16384") != 0) {
         return 64;
     }
+    printf("55-oracle: readings of policy.md: %s (IRB_ORACLE_READINGS)\n", readings_string());
     printf("55-oracle: broker data in %s%s\n", w.br.data,
            is_tmpfs(getenv("TMPDIR")) ? " (tmpfs)" : "");
     CHECK_EQ(make_roster(), 0);
@@ -1670,6 +1831,11 @@ main(int argc, char **argv) {
             w.t.disagreements++;
             break;
         }
+        if (i % 1000 == 0) {
+            printf("55-oracle: %lu trials, %.1f s, %lu disagreements so far\n", i, now_s() - start,
+                   w.t.disagreements);
+            fflush(stdout);
+        }
         if (seconds > 0 && now_s() - start > seconds) {
             break;
         }
@@ -1679,6 +1845,14 @@ main(int argc, char **argv) {
            "while shrinking)\n",
            (unsigned long long)w.seed, w.t.trials, now_s() - start, w.t.requests, w.t.pairs,
            w.t.disagreements, w.t.failing_trials, w.t.replays);
+    printf("55-oracle: roster: %d shared participants and %lu extra ones, of which %d unrevoked "
+           "in the pool\n",
+           w.nshared, w.nfresh_made, w.npool);
+    if (w.t.zap_refusals > 0) {
+        printf("55-oracle: %lu first connections of participants added a moment before got no "
+               "answer and were made again (not a policy answer; see the broker's log)\n",
+               w.t.zap_refusals);
+    }
     printf("55-oracle: the oracle's answers (code: how often):");
     for (int code = 0; code < 1000; code++) {
         if (w.answers[code] > 0) {
@@ -1691,6 +1865,10 @@ main(int argc, char **argv) {
     for (int p = 0; p < MAX_PARTS; p++) {
         irbus_client_destroy(&w.cl[p]);
         irbus_key_destroy(&w.keys[p]);
+    }
+    for (int x = 0; x < w.npool; x++) {
+        irbus_client_destroy(&w.pool[x].cl);
+        irbus_key_destroy(&w.pool[x].key);
     }
     irbus_client_destroy(&w.op);
     irbus_key_destroy(&w.opkey);

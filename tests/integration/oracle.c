@@ -420,7 +420,8 @@ forward_allowed(const struct ora_roster *r, const struct ora_incident *in,
             }
         }
     }
-    if (!granted || unbounded || (q->tlp < ORA_AMBER && q->channel != ORA_INTERNAL)) {
+    if ((!granted && r->forward_reading == ORA_FORWARD_GRANTS_WIDEN) || unbounded ||
+        (q->tlp < ORA_AMBER && q->channel != ORA_INTERNAL)) {
         return 0;
     }
     if (q->tlp == ORA_RED) {
@@ -582,8 +583,8 @@ valid_spoc(const struct ora_roster *r, int spoc, int org) {
 }
 
 /* Reading: a closed incident answers 402 to every command, before who sent
- * it is looked at ("Commands on a closed incident answer 402"); then the
- * policy (308, 309); then what the command names (400, 401, 402). */
+ * it is looked at ("Commands on a closed incident answer 402"); then who
+ * may (308, 309); then what the command names (400, 401, 402). */
 int
 ora_command(const struct ora_roster *r, const struct ora_incident *in,
             const struct ora_command *c) {
@@ -606,10 +607,12 @@ ora_command(const struct ora_roster *r, const struct ora_incident *in,
         if (!coord) {
             return IRBUS_ECOORD;
         }
-        if (c->spoc >= 0 && !valid_spoc(r, c->spoc, c->org)) {
-            return IRBUS_EHANDOVER;
+        /* Reading: an organisation that is a party already is 401 before
+         * its SPOC is looked at (the text orders neither). */
+        if (in->party[c->org].present) {
+            return IRBUS_EEXIST;
         }
-        return in->party[c->org].present ? IRBUS_EEXIST : 0;
+        return c->spoc >= 0 && !valid_spoc(r, c->spoc, c->org) ? IRBUS_EHANDOVER : 0;
     case ORA_CMD_PARTY_REMOVE:
         if (!coord) {
             return IRBUS_ECOORD;
@@ -728,7 +731,8 @@ channel_read(const struct ora_roster *r, const struct ora_incident *in, int p,
         (rec->nto == 0 || addressed(r, rec, p) || rec->sender_org == r->parts[p].org)) {
         return 1;
     }
-    if (rule->named && rec->tlp == ORA_RED && in_to(rec, ORA_ID_PART, p)) {
+    if (rule->named && r->coord_reading == ORA_COORD_NAMED_READS && rec->tlp == ORA_RED &&
+        in_to(rec, ORA_ID_PART, p)) {
         return 1;
     }
     return rule->sender_organisation && rec->sender_org == r->parts[p].org;
@@ -766,17 +770,25 @@ sees_directly(const struct ora_roster *r, const struct ora_incident *in, int p, 
     if (p == rec->sender) {
         return 1;
     }
-    switch (rec->cls) {
-    case ORA_C_SHARE_REQUEST:
+    if (rec->cls == ORA_C_SHARE_REQUEST && r->request_reading == ORA_REQUEST_AS_SAID) {
         /* "seen by the requester and ref's sender" */
         return rec->ref >= 0 && p == in->rec[rec->ref].sender;
-    case ORA_C_SHARE_GRANT:
+    }
+    if (rec->cls == ORA_C_SHARE_REQUEST && r->request_reading == ORA_REQUEST_RED_TO_SENDER) {
+        struct ora_record red = *rec;
+        red.nto = rec->ref >= 0;
+        red.to[0] = (struct ora_id){ORA_ID_PART, rec->ref >= 0 ? in->rec[rec->ref].sender : 0};
+        return channel_read(r, in, p, &red) && label_allows(r, &red, p) &&
+               pap_allows(&r->parts[p], &red);
+    }
+    if (rec->cls == ORA_C_SHARE_GRANT && r->grant_reading == ORA_GRANT_WITH_REF) {
         /* "seen by whoever may see ref" */
         return rec->ref >= 0 && ora_may_see(r, in, p, rec->ref);
-    default:
-        return channel_read(r, in, p, rec) && label_allows(r, rec, p) &&
-               pap_allows(&r->parts[p], rec);
     }
+    if (rec->cls == ORA_C_SHARE_GRANT && r->grant_reading == ORA_GRANT_AS_REF) {
+        return rec->ref >= 0 && sees_directly(r, in, p, rec->ref);
+    }
+    return channel_read(r, in, p, rec) && label_allows(r, rec, p) && pap_allows(&r->parts[p], rec);
 }
 
 int

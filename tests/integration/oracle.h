@@ -80,12 +80,58 @@ struct ora_part {
     int revoked;
 };
 
-/* The roster. parts is owned by whoever filled it (the driver). */
+/*
+ * Where schema/policy.md 3.2 can be read more than one way, which reading
+ * the model takes (see the report of 55-oracle and oracle.c).
+ *
+ * share.grant, "with ref's channel, label, PAP and audience: seen by
+ * whoever may see ref":
+ *   ORA_GRANT_WITH_REF   whoever may see ref by section 2, through a
+ *                        forward of ref included (the letter of "may see");
+ *   ORA_GRANT_AS_REF     whoever sees ref itself, on its channel (not
+ *                        through a forward);
+ *   ORA_GRANT_AS_STORED  section 2 applied to the grant's own record: ref's
+ *                        channel, label, PAP and audience, the grant's `to`.
+ * share.request, "RED on ref's channel with audience {ref's sender}: seen by
+ * the requester and ref's sender":
+ *   ORA_REQUEST_AS_SAID   the requester and ref's sender, while members;
+ *   ORA_REQUEST_AS_STORED section 2 applied to the request's own record
+ *                         (ref's sender must also pass the channel rule);
+ *   ORA_REQUEST_RED_TO_SENDER  the same, its `to` taken to be {ref's sender}
+ *                         (a RED record addressed to ref's sender).
+ */
+enum ora_grant_reading { ORA_GRANT_WITH_REF, ORA_GRANT_AS_REF, ORA_GRANT_AS_STORED };
+enum ora_request_reading { ORA_REQUEST_AS_SAID, ORA_REQUEST_AS_STORED, ORA_REQUEST_RED_TO_SENDER };
+/*
+ * Section 2.1, `coordination`: "P is a coord; or P is the SPOC of its party
+ * and r's `to` is empty, or P is addressed, or r's sender organisation is
+ * P's organisation", with the paragraph after the table: the former SPOC no
+ * longer reads "(unless it is a coordinator or named in a RED `to`)".
+ *   ORA_COORD_NAMED_READS  a participant named in a RED `to` reads it, SPOC
+ *                          or not (the paragraph);
+ *   ORA_COORD_SPOC_ONLY    only a coordinator or the SPOC (when `to` is
+ *                          empty, it is addressed, or r is from its
+ *                          organisation).
+ * Section 3.1, the grant paragraph ("whatever the label order"):
+ *   ORA_FORWARD_GRANTS_WIDEN  only once a grant for ref exists;
+ *   ORA_FORWARD_ALWAYS_WIDE   also without any grant (then AMBER inside the
+ *                             forwarder's organisation is enough for an
+ *                             AMBER+STRICT record).
+ */
+enum ora_coord_reading { ORA_COORD_NAMED_READS, ORA_COORD_SPOC_ONLY };
+enum ora_forward_reading { ORA_FORWARD_GRANTS_WIDEN, ORA_FORWARD_ALWAYS_WIDE };
+
+/* The roster, and the readings the model takes. parts is owned by whoever
+ * filled it (the driver). */
 struct ora_roster {
     struct ora_org orgs[ORA_MAX_ORGS];
     int norgs;
     struct ora_part *parts;
     int nparts;
+    int grant_reading;
+    int request_reading;
+    int coord_reading;
+    int forward_reading;
 };
 
 struct ora_party {
