@@ -31,7 +31,8 @@
  * to shrink, default 3), IRB_ORACLE_READINGS (where the policy can be read
  * two ways, which reading: "grant=with-ref|as-ref|as-stored,
  * request=as-said|as-stored|red-to-sender,coordination=named-reads|spoc-only,
- * forward=grants-widen|always-wide", see oracle.h).
+ * forward=grants-widen|always-wide,commands=who-first|state-first", see
+ * oracle.h).
  */
 #include "check.h"
 #include "harness.h"
@@ -1164,6 +1165,9 @@ generate(struct trial *t) {
         a.type = A_SUBSCRIBE;
         a.who = random_member(t);
         a.mask = ora_readable(&w.roster, &t->in, a.who);
+        if (chance(&t->rng, 25) && (a.mask & (unsigned)rnd(&t->rng, 1 << ORA_NCHANNELS)) != 0) {
+            a.mask &= (unsigned)rnd(&t->rng, 1 << ORA_NCHANNELS) | 1u;
+        }
         if (a.mask == 0 || chance(&t->rng, 5)) {
             a.mask = 1u << rnd(&t->rng, ORA_NCHANNELS);
         }
@@ -1209,6 +1213,24 @@ generate(struct trial *t) {
             a.req.sender = random_actor(t);
         }
         push(t, &a);
+    }
+    if (chance(&t->rng, 10)) {
+        /* Closed: every publish is 307 and every command 402. */
+        memset(&a, 0, sizeof a);
+        a.type = A_COMMAND;
+        a.cmd.type = ORA_CMD_STATE_SET;
+        a.cmd.sender = random_coord(t);
+        a.cmd.state = ORA_CLOSED;
+        push(t, &a);
+        for (int i = 0; i < 3; i++) {
+            memset(&a, 0, sizeof a);
+            if (chance(&t->rng, 50)) {
+                gen_request(t, &a, rnd(&t->rng, 2) ? ORA_C_MESSAGE : ORA_C_FORWARD);
+            } else {
+                gen_command(t, &a);
+            }
+            push(t, &a);
+        }
     }
 }
 
@@ -1300,11 +1322,11 @@ read_all(struct trial *t, int p, const char *chans, uint64_t *seen, int *nseen) 
     }
 }
 
-/* History as p: the code, and the set of records against the oracle's. */
+/* History as p on the channels of mask (0: p is no member, ask for
+ * status): the code, and the set of records against the oracle's. */
 static void
-check_history(struct trial *t, int p) {
+check_history(struct trial *t, int p, unsigned mask) {
     uint64_t seen[MAX_SEEN], want[MAX_SEEN];
-    unsigned mask = ora_readable(&w.roster, &t->in, p);
     char chans[80], a[1024], b[1024], d[1024];
     int nseen, nwant = 0, rc, code;
 
@@ -1378,6 +1400,14 @@ check_forbidden(struct trial *t, int p) {
         free(msgs);
     }
     expect(t, want, got);
+}
+
+/* An ack of the incident's first record (section 2.4: no channel asked). */
+static void
+check_ack(struct trial *t, int p) {
+    logf_(t, "  check: ack of seq 1 as %s", describe(t, p));
+    t->tag = "ack";
+    expect(t, ora_read_check(&w.roster, &t->in, p, 0), irbus_ack(w.cl[p], t->incident, 1));
 }
 
 /* Take what p's client has been delivered for this incident (the history
@@ -1481,9 +1511,20 @@ final_checks(struct trial *t) {
     t->concerned[random_part(t)] = 1;
     t->concerned[random_part(t)] = 1;
     for (p = 0; p < w.roster.nparts; p++) {
-        if (t->concerned[p] && usable(t, p)) {
-            check_history(t, p);
-            check_forbidden(t, p);
+        unsigned mask = ora_readable(&w.roster, &t->in, p), some;
+        if (!t->concerned[p] || !usable(t, p)) {
+            continue;
+        }
+        check_history(t, p, mask);
+        /* Some of its channels only: a record seen through a forward
+         * counts as being on the forward's channel. */
+        some = mask & (unsigned)rnd(&t->rng, 1 << ORA_NCHANNELS);
+        if (some != 0 && some != mask && chance(&t->rng, 40)) {
+            check_history(t, p, some);
+        }
+        check_forbidden(t, p);
+        if (chance(&t->rng, 30)) {
+            check_ack(t, p);
         }
     }
     /* The subscribers' history requests above were their fences. */
@@ -1723,7 +1764,8 @@ make_roster(void) {
 
 /* Where the policy can be read two ways (oracle.h), the reading to take:
  * "grant=with-ref|as-ref|as-stored", "request=as-said|as-stored|red-to-sender",
- * "coordination=named-reads|spoc-only", "forward=grants-widen|always-wide". */
+ * "coordination=named-reads|spoc-only", "forward=grants-widen|always-wide",
+ * "commands=who-first|state-first". */
 static const struct {
     const char *name;
     size_t offset;
@@ -1739,6 +1781,7 @@ static const struct {
     {"forward",
      offsetof(struct ora_roster, forward_reading),
      {"grants-widen", "always-wide", NULL}},
+    {"commands", offsetof(struct ora_roster, command_reading), {"who-first", "state-first", NULL}},
 };
 
 static void

@@ -582,13 +582,58 @@ valid_spoc(const struct ora_roster *r, int spoc, int org) {
     return spoc >= 0 && r->parts[spoc].org == org && !r->parts[spoc].revoked;
 }
 
-/* Reading: a closed incident answers 402 to every command, before who sent
- * it is looked at ("Commands on a closed incident answer 402"); then who
- * may (308, 309); then what the command names (400, 401, 402). */
+/* Section 4: who may send the command (308; 309 for a handover). */
+static int
+command_sender(const struct ora_incident *in, const struct ora_command *c) {
+    if (ora_is_coord(in, c->sender)) {
+        return 0;
+    }
+    if (c->type == ORA_CMD_HANDOVER) {
+        return in->party[c->org].present && in->party[c->org].spoc == c->sender ? 0
+                                                                                : IRBUS_EHANDOVER;
+    }
+    return IRBUS_ECOORD;
+}
+
+/* What the command names must exist, or not yet (400, 401); a new SPOC must
+ * be an unrevoked participant of the organisation (309); a state only moves
+ * forward (402). Reading: the text orders none of these; an organisation
+ * that is not a party (handover) or already one (party.add) is answered
+ * before its SPOC is looked at. */
+static int
+command_target(const struct ora_roster *r, const struct ora_incident *in,
+               const struct ora_command *c) {
+    switch (c->type) {
+    case ORA_CMD_PARTY_ADD:
+        if (in->party[c->org].present) {
+            return IRBUS_EEXIST;
+        }
+        return c->spoc < 0 || valid_spoc(r, c->spoc, c->org) ? 0 : IRBUS_EHANDOVER;
+    case ORA_CMD_HANDOVER:
+        if (!in->party[c->org].present) {
+            return IRBUS_ENOTFOUND;
+        }
+        return valid_spoc(r, c->spoc, c->org) ? 0 : IRBUS_EHANDOVER;
+    case ORA_CMD_PARTY_REMOVE:
+        return in->party[c->org].present ? 0 : IRBUS_ENOTFOUND;
+    case ORA_CMD_COORD_ADD:
+        return ora_is_coord(in, c->participant) ? IRBUS_EEXIST : 0;
+    case ORA_CMD_STATE_SET:
+        return c->state > in->state ? 0 : IRBUS_ESTATE;
+    default:
+        return IRBUS_EINVAL;
+    }
+}
+
+/* Order: the sender's key (205), the incident (400), who may send it (308,
+ * 309), then a closed incident (402: "Commands on a closed incident answer
+ * 402"), then what the command names. Reading: section 4 orders neither;
+ * this is the order of section 1 for publishes (who, then closed), unless
+ * ORA_COMMANDS_STATE_FIRST. */
 int
 ora_command(const struct ora_roster *r, const struct ora_incident *in,
             const struct ora_command *c) {
-    int coord = ora_is_coord(in, c->sender);
+    int rc;
 
     if (r->parts[c->sender].revoked) {
         return IRBUS_EREVOKED;
@@ -599,46 +644,16 @@ ora_command(const struct ora_roster *r, const struct ora_incident *in,
     if (!in->exists) {
         return IRBUS_ENOTFOUND;
     }
+    if (in->state == ORA_CLOSED && r->command_reading == ORA_COMMANDS_STATE_FIRST) {
+        return IRBUS_ESTATE;
+    }
+    if ((rc = command_sender(in, c)) != 0) {
+        return rc;
+    }
     if (in->state == ORA_CLOSED) {
         return IRBUS_ESTATE;
     }
-    switch (c->type) {
-    case ORA_CMD_PARTY_ADD:
-        if (!coord) {
-            return IRBUS_ECOORD;
-        }
-        /* Reading: an organisation that is a party already is 401 before
-         * its SPOC is looked at (the text orders neither). */
-        if (in->party[c->org].present) {
-            return IRBUS_EEXIST;
-        }
-        return c->spoc >= 0 && !valid_spoc(r, c->spoc, c->org) ? IRBUS_EHANDOVER : 0;
-    case ORA_CMD_PARTY_REMOVE:
-        if (!coord) {
-            return IRBUS_ECOORD;
-        }
-        return in->party[c->org].present ? 0 : IRBUS_ENOTFOUND;
-    case ORA_CMD_HANDOVER:
-        if (!in->party[c->org].present) {
-            return coord ? IRBUS_ENOTFOUND : IRBUS_EHANDOVER;
-        }
-        if (!coord && in->party[c->org].spoc != c->sender) {
-            return IRBUS_EHANDOVER;
-        }
-        return valid_spoc(r, c->spoc, c->org) ? 0 : IRBUS_EHANDOVER;
-    case ORA_CMD_COORD_ADD:
-        if (!coord) {
-            return IRBUS_ECOORD;
-        }
-        return ora_is_coord(in, c->participant) ? IRBUS_EEXIST : 0;
-    case ORA_CMD_STATE_SET:
-        if (!coord) {
-            return IRBUS_ECOORD;
-        }
-        return c->state > in->state ? 0 : IRBUS_ESTATE;
-    default:
-        return IRBUS_EINVAL;
-    }
+    return command_target(r, in, c);
 }
 
 void

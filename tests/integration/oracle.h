@@ -119,6 +119,15 @@ enum ora_request_reading { ORA_REQUEST_AS_SAID, ORA_REQUEST_AS_STORED, ORA_REQUE
  *                             AMBER+STRICT record).
  */
 enum ora_coord_reading { ORA_COORD_NAMED_READS, ORA_COORD_SPOC_ONLY };
+/*
+ * Section 4: "Commands on a closed incident answer 402", but which comes
+ * first when a participant who may not send the command sends it to a
+ * closed incident:
+ *   ORA_COMMANDS_WHO_FIRST    308 or 309 (as section 1 orders who before
+ *                             closed for publishes);
+ *   ORA_COMMANDS_STATE_FIRST  402.
+ */
+enum ora_command_reading { ORA_COMMANDS_WHO_FIRST, ORA_COMMANDS_STATE_FIRST };
 enum ora_forward_reading { ORA_FORWARD_GRANTS_WIDEN, ORA_FORWARD_ALWAYS_WIDE };
 
 /* The roster, and the readings the model takes. parts is owned by whoever
@@ -132,6 +141,7 @@ struct ora_roster {
     int request_reading;
     int coord_reading;
     int forward_reading;
+    int command_reading;
 };
 
 struct ora_party {
