@@ -224,6 +224,10 @@ message_from_env(const struct irb_env *e, const uint8_t *env_bytes, size_t env_l
     if (e->present & IRB_BIT(IRB_EI_CTYPE)) {
         copy_str(m->ctype, sizeof m->ctype, e->ctype.p, e->ctype.len);
     }
+    if (e->present & IRB_BIT(IRB_EI_REF)) {
+        m->ref = e->ref;
+        memcpy(m->ref_hash, e->ref_hash.p, sizeof m->ref_hash);
+    }
     if (e->kind == IRB_K_DEADLINE_REMINDER || e->kind == IRB_K_DEADLINE_MISSED) {
         char due[40], text[96];
         int n;

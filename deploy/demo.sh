@@ -273,6 +273,7 @@ comment "Ines (IR analyst) shares a finding under TLP:AMBER with the affected en
 run irbus pub --incident $inc --channel findings --tlp AMBER --pap GREEN --to waterco --to ncsc \
     --data "Initial access via exposed VPN appliance; C2 at 203.0.113.45:443 (LockBit-like loader)." \
     --key keys/ines@blueshield
+amber_seq=$(seq_of out.txt)
 
 comment "Ines is not BlueShield's SPOC, so she cannot speak for it on coordination: refused, the rule named."
 expect 77 irbus pub --incident $inc --channel coordination --tlp GREEN \
@@ -292,6 +293,23 @@ run irbus history --incident $inc --channels findings --from "$red_seq" --key ke
 grep -q " RED " out.txt && die "step $nstep: the coordinator was shown the RED finding"
 run irbus history --incident $inc --channels findings --from "$red_seq" --key keys/anna@waterco
 grep -q " RED " out.txt || die "step $nstep: Anna was not shown the RED finding"
+
+comment "Carla would pass Ines's AMBER finding to the regulator: AMBER does not reach that far, so it is refused."
+expect 77 irbus forward --incident $inc --ref "$amber_seq" --channel findings --tlp AMBER --to rdi \
+    --key keys/carla@ncsc
+grep -q "label_forbids_forwarding" out.txt || die "step $nstep: the rule is not named"
+
+comment "Carla asks Ines, the source, who grants it: both are signed records bound to the finding's digest."
+run irbus share request --incident $inc --ref "$amber_seq" --to rdi --key keys/carla@ncsc
+run irbus share grant --incident $inc --ref "$amber_seq" --to rdi --key keys/ines@blueshield
+
+comment "Now the forward is accepted, and Rob (regulator) reads the finding through it."
+run irbus forward --incident $inc --ref "$amber_seq" --channel findings --tlp AMBER --to rdi \
+    --key keys/carla@ncsc
+run irbus history --incident $inc --channels findings --from "$amber_seq" --key keys/rob@rdi
+grep -q "#$amber_seq .*msg findings AMBER" out.txt ||
+    die "step $nstep: Rob was not shown the forwarded finding"
+grep -q " RED " out.txt && die "step $nstep: Rob was shown the RED finding"
 
 aware=$(date -u -d '3 hours ago' +%Y-%m-%dT%H:%M:%SZ)
 comment "Anna, WaterCo's SPOC, submits the NIS2 early warning (within 24 h) to the CSIRT and the regulator."

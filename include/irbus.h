@@ -285,7 +285,9 @@ typedef struct irbus_message {
     char ctype[65];      /**< content type, "" when absent */
     uint8_t *payload;
     size_t payload_len;
-    uint8_t *env; /**< the exact signed envelope bytes */
+    uint64_t ref;         /**< forward, share.*: the record referred to; 0 otherwise */
+    uint8_t ref_hash[32]; /**< its envelope digest, when ref is not 0 */
+    uint8_t *env;         /**< the exact signed envelope bytes */
     size_t env_len;
     uint8_t sig[64]; /**< the sender's signature over env */
 } irbus_message;
