@@ -12,6 +12,10 @@
 void
 irb_incidents_fini(struct irb_incidents *t) {
     for (size_t i = 0; i < t->n; i++) {
+        for (size_t k = 0; k < t->v[i]->nshares; k++) {
+            free(t->v[i]->shares[k].meta);
+        }
+        free(t->v[i]->shares);
         free(t->v[i]);
     }
     free(t->v);
@@ -87,6 +91,37 @@ irb_incident_is_coord(const struct irb_incident *in, const char *participant, si
     return 0;
 }
 
+int
+irb_incident_add_share(struct irb_incident *in, uint8_t cls, uint64_t ref, uint64_t seq,
+                       const uint8_t *meta, size_t len) {
+    struct irb_share *sh;
+
+    if (in->nshares >= IRB_MAX_SHARES) {
+        return IRBUS_ELIMIT;
+    }
+    if (in->nshares == in->capshares) {
+        size_t nc = in->capshares ? in->capshares * 2 : 8;
+        struct irb_share *v = realloc(in->shares, nc * sizeof *v);
+        if (v == NULL) {
+            return IRBUS_ENOMEM;
+        }
+        in->shares = v;
+        in->capshares = nc;
+    }
+    sh = &in->shares[in->nshares];
+    sh->meta = malloc(len);
+    if (sh->meta == NULL) {
+        return IRBUS_ENOMEM;
+    }
+    memcpy(sh->meta, meta, len);
+    sh->len = len;
+    sh->ref = ref;
+    sh->seq = seq;
+    sh->cls = cls;
+    in->nshares++;
+    return 0;
+}
+
 /* The SPOC must be a participant of the party's organisation. */
 static int
 spoc_ok(irb_str spoc, irb_str org, irb_org_of_fn org_of, void *ctx) {
@@ -95,7 +130,7 @@ spoc_ok(irb_str spoc, irb_str org, irb_org_of_fn org_of, void *ctx) {
     if (o == NULL) {
         return IRBUS_ENOTFOUND;
     }
-    return id_eq(o, org.p, org.len) ? 0 : IRBUS_EDENIED;
+    return id_eq(o, org.p, org.len) ? 0 : IRBUS_EHANDOVER;
 }
 
 int

@@ -193,17 +193,34 @@ test_meta(void) {
     m.tlp = IRB_TLP_RED;
     m.sender = S("alice@acme");
     m.org = S("acme");
+    m.pap = IRB_PAP_AMBER;
+    m.cls = IRB_MC_FORWARD;
+    m.ref = 0x0102030405060708ull;
     m.nto = 2;
     m.to[0] = S("bob@csirt");
     m.to[1] = S("carol@csirt");
+    m.naud = 2;
+    m.aud[0] = m.to[0];
+    m.aud[1] = m.to[1];
     n = irb_meta_encode(&m, buf);
     CHECK_EQ(irb_meta_decode(buf, n, &d), 0);
-    CHECK(d.channel == m.channel && d.tlp == m.tlp && d.nto == 2);
+    CHECK(d.channel == m.channel && d.tlp == m.tlp && d.pap == m.pap && d.cls == m.cls &&
+          d.ref == m.ref && d.nto == 2 && d.naud == 2);
     CHECK(d.to[1].len == 11 && memcmp(d.to[1].p, "carol@csirt", 11) == 0);
+    CHECK(d.aud[0].len == 9 && memcmp(d.aud[0].p, "bob@csirt", 9) == 0);
+    {
+        /* version 1 (before the audience was stored): AMBER to csirt from acme
+         * reads as the audience {csirt, acme} */
+        static const uint8_t v1[] = {1,   2,   2,   0, 4, 'a', 'l', 'i', 'x', 4,  'a',
+                                     'c', 'm', 'e', 1, 5, 'c', 's', 'i', 'r', 't'};
+        CHECK_EQ(irb_meta_decode(v1, sizeof v1, &d), 0);
+        CHECK(d.cls == IRB_MC_MESSAGE && d.tlp == IRB_TLP_AMBER && d.naud == 2);
+        CHECK(d.aud[1].len == 4 && memcmp(d.aud[1].p, "acme", 4) == 0);
+    }
     for (size_t cut = 0; cut < n; cut++) {
         CHECK_EQ(irb_meta_decode(buf, cut, &d), IRBUS_ECORRUPT);
     }
-    buf[0] = 2;
+    buf[0] = 3;
     CHECK_EQ(irb_meta_decode(buf, n, &d), IRBUS_ECORRUPT);
 }
 
@@ -290,27 +307,30 @@ test_roster_incident(void) {
         memset(&outsider, 0, sizeof outsider);
         strcpy(outsider.id, "eve@other");
         strcpy(outsider.org, "other");
-        struct irb_policy_q q = {IRB_ACT_READ, in, irb_roster_participant(&r, "alice@acme", 10),
-                                 NULL, NULL};
+        const struct irb_participant *alice_p = irb_roster_participant(&r, "alice@acme", 10);
+        struct irb_policy_q q = {IRB_ACT_READ, &r, in, alice_p, NULL, NULL, 1u << IRB_CH_STATUS, 0};
         struct irb_meta m;
         CHECK_EQ(irb_policy_check(&q, &rule), 0);
         q.p = &outsider;
-        CHECK_EQ(irb_policy_check(&q, &rule), IRBUS_EDENIED);
+        CHECK_EQ(irb_policy_check(&q, &rule), IRBUS_ENOTMEMBER);
         CHECK(strcmp(rule, "members_only") == 0);
         e.kind = IRB_K_COORD_ADD;
-        q = (struct irb_policy_q){IRB_ACT_COMMAND, in, &outsider, &e, NULL};
-        CHECK_EQ(irb_policy_check(&q, &rule), IRBUS_EDENIED);
+        q = (struct irb_policy_q){IRB_ACT_COMMAND, &r, in, &outsider, &e, NULL, 0, 0};
+        CHECK_EQ(irb_policy_check(&q, &rule), IRBUS_ECOORD);
         CHECK(strcmp(rule, "coordinators_only") == 0);
         /* internal: only the sender's organisation sees the record */
         memset(&m, 0, sizeof m);
         m.channel = IRB_CH_INTERNAL;
+        m.sender = (irb_str){"bob@acme", 8};
         m.org = (irb_str){"acme", 4};
-        q = (struct irb_policy_q){IRB_ACT_SEE, in, irb_roster_participant(&r, "alice@acme", 10),
-                                  NULL, &m};
+        q = (struct irb_policy_q){IRB_ACT_SEE, &r, in, alice_p, NULL, &m, 1u << IRB_CH_INTERNAL, 1};
         CHECK_EQ(irb_policy_check(&q, &rule), 0);
         m.org = (irb_str){"csirt", 5};
         CHECK_EQ(irb_policy_check(&q, &rule), IRBUS_EDENIED);
-        CHECK(strcmp(rule, "internal_to_its_organisation") == 0);
+        /* and only on a subscription that asked for the channel */
+        m.org = (irb_str){"acme", 4};
+        q.channels = 1u << IRB_CH_STATUS;
+        CHECK_EQ(irb_policy_check(&q, &rule), IRBUS_EDENIED);
     }
 
     /* Revocation: the key is refused at the handshake from then on. */
