@@ -1260,17 +1260,18 @@ forward_cells(void) {
         pc_cell_read(&W, &seen, ref[REF_S], 0,
                      "na (nsa, not granted) does not read the AMBER+STRICT ref");
 
-        /* A grant naming a participant. */
-        pc_cell(&W, pc_share(cs, 1, inc, ref[REF_S], hash[REF_S], "s@reg", NULL), 0,
-                "share.grant AMBER+STRICT ref to [s@reg] by cs");
+        /* A grant naming a participant (m@reg: rs must not see ref on findings,
+         * see the end). */
+        pc_cell(&W, pc_share(cs, 1, inc, ref[REF_S], hash[REF_S], "m@reg", NULL), 0,
+                "share.grant AMBER+STRICT ref to [m@reg] by cs");
         pc_cell(
             &W,
-            pc_forward(is, inc, ref[REF_S], hash[REF_S], "findings", "RED", NULL, "s@reg", NULL), 0,
-            "forward AMBER+STRICT ref as RED to [s@reg] by is (named in a grant)");
+            pc_forward(is, inc, ref[REF_S], hash[REF_S], "findings", "RED", NULL, "m@reg", NULL), 0,
+            "forward AMBER+STRICT ref as RED to [m@reg] by is (named in a grant)");
         pc_cell(
             &W,
-            pc_forward(is, inc, ref[REF_S], hash[REF_S], "findings", "RED", NULL, "m@reg", NULL),
-            IRBUS_EFORWARD, "forward AMBER+STRICT ref as RED to [m@reg] by is (not named)");
+            pc_forward(is, inc, ref[REF_S], hash[REF_S], "findings", "RED", NULL, "s@reg", NULL),
+            IRBUS_EFORWARD, "forward AMBER+STRICT ref as RED to [s@reg] by is (not named)");
         pc_cell(&W,
                 pc_forward(is, inc, ref[REF_S], hash[REF_S], "findings", "AMBER+STRICT", NULL,
                            "reg", NULL),

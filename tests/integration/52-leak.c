@@ -23,6 +23,8 @@
  *      receiving live at once.
  *   5. Forwarding, requesting or granting a record one may not see answers
  *      byte for byte what it answers for a record that does not exist.
+ *   6. A RED record's addressee cannot forward it to its own colleagues
+ *      (RED: never, except by its sender or with the sender's grant).
  * Usage: 52-leak IRBUSD
  */
 #include "check.h"
@@ -450,9 +452,14 @@ revoke_remove(void) {
     pc_publish(A("i1"), inc, "findings", "GREEN", NULL, NULL, NULL, &q2);
     pc_publish(A("c"), inc, "status", "GREEN", NULL, NULL, NULL, &m1);
     CHECK(q1 && q2 && m1);
-    seen.n = 0;
-    pc_cell(&W, pc_collect(A("a2"), inc, m1, 10000, 0, &seen) ? 0 : IRBUS_ETIMEOUT, 0,
-            "control: a2 receives what was published after the revocation");
+    {
+        static const char *const still[] = {"a2", "s1", "s2"};
+        for (size_t i = 0; i < 3; i++) {
+            seen.n = 0;
+            pc_cell(&W, pc_collect(A(still[i]), inc, m1, 10000, 0, &seen) ? 0 : IRBUS_ETIMEOUT, 0,
+                    "control: %s receives what was published after k1's revocation", still[i]);
+        }
+    }
     seen.n = 0;
     (void)pc_collect(A("k1"), inc, 0, 1500, 0, &seen);
     {
@@ -620,6 +627,53 @@ same_answer(void) {
     }
 }
 
+/* ---- 6. RED forwarded by its addressee into its own organisation ---------- */
+
+static void
+red_forwarded(void) {
+    const char *inc = "INC-L6";
+    static const struct {
+        const char *channel, *tlp, *to;
+    } fwd[] = {
+        {"findings", "AMBER", "irp"},  {"findings", "AMBER+STRICT", "irp"},
+        {"findings", "RED", "i2@irp"}, {"findings", "GREEN", ""},
+        {"internal", "GREEN", ""},     {"internal", "AMBER", ""},
+        {"internal", "RED", "i2@irp"}, {"coordination", "AMBER", "irp"},
+    };
+    uint64_t secret = 0, f = 0;
+    uint8_t h[32];
+    static struct pc_seen seen;
+
+    printf("== 6. RED forwarded by its addressee into its own organisation ==\n");
+    CHECK_EQ(pc_incident(A("c"), inc, "aff:affected:a1@aff irp:ir_provider:i1@irp cst:csirt:s1@cst",
+                         NULL, NULL),
+             0);
+    CHECK_EQ(pc_publish(A("s1"), inc, "findings", "RED", NULL, NULL, "i1@irp", &secret), 0);
+    CHECK_EQ(pc_digest(A("i1"), inc, secret, h), 0);
+    for (size_t i = 0; i < sizeof fwd / sizeof fwd[0]; i++) {
+        pc_cell(
+            &W,
+            pc_forward(A("i1"), inc, secret, h, fwd[i].channel, fwd[i].tlp, NULL, fwd[i].to, NULL),
+            IRBUS_EFORWARD, "forward of RED to [i1@irp] by i1 (its addressee) as %s %s to [%s]",
+            fwd[i].channel, fwd[i].tlp, fwd[i].to);
+    }
+    seen.n = 0;
+    CHECK_EQ(pc_history(A("i2"), inc, chans_of("i2"), 1, &seen), 0);
+    pc_cell_read(&W, &seen, secret, 0, "the RED record, by i2 (i1's colleague), in history");
+    pc_cell(&W, pc_forward(A("i2"), inc, secret, h, "findings", "RED", NULL, "i2@irp", NULL),
+            IRBUS_ENOTFOUND, "forward of the RED record by i2, who may not see it");
+    /* Control: with the sender's grant the same forward is allowed and i2
+     * reads the record through it, so the check above can see a leak. */
+    pc_cell(&W, pc_share(A("s1"), 1, inc, secret, h, "i2@irp", NULL), 0,
+            "control: share.grant of the RED record to [i2@irp] by its sender s1");
+    pc_cell(&W, pc_forward(A("i1"), inc, secret, h, "findings", "RED", NULL, "i2@irp", &f), 0,
+            "control: forward as RED to [i2@irp] by i1 after the grant");
+    seen.n = 0;
+    CHECK_EQ(pc_history(A("i2"), inc, chans_of("i2"), 1, &seen), 0);
+    pc_cell_read(&W, &seen, f != 0 ? secret : 0, 1,
+                 "control: the RED record, by i2, through the granted forward");
+}
+
 int
 main(int argc, char **argv) {
     if (pc_begin(&W, argc, argv) != 0) {
@@ -631,6 +685,7 @@ main(int argc, char **argv) {
     late_joiners();
     revoke_remove();
     same_answer();
+    red_forwarded();
     pc_end(&W, "52-leak");
     return check_done("52-leak");
 }
