@@ -95,6 +95,8 @@ int
 irb_incident_add_share(struct irb_incident *in, uint8_t cls, uint64_t ref, uint64_t seq,
                        const uint8_t *meta, size_t len) {
     struct irb_share *sh;
+    size_t at;
+    uint8_t *copy;
 
     if (in->nshares >= IRB_MAX_SHARES) {
         return IRBUS_ELIMIT;
@@ -108,18 +110,40 @@ irb_incident_add_share(struct irb_incident *in, uint8_t cls, uint64_t ref, uint6
         in->shares = v;
         in->capshares = nc;
     }
-    sh = &in->shares[in->nshares];
-    sh->meta = malloc(len);
-    if (sh->meta == NULL) {
+    if ((copy = malloc(len)) == NULL) {
         return IRBUS_ENOMEM;
     }
-    memcpy(sh->meta, meta, len);
+    memcpy(copy, meta, len);
+    /* Kept sorted by ref, so the policy finds a record's shares by binary
+     * search (at most IRB_MAX_SHARES entries move). */
+    at = irb_incident_shares_of(in, ref);
+    while (at < in->nshares && in->shares[at].ref == ref) {
+        at++;
+    }
+    memmove(&in->shares[at + 1], &in->shares[at], (in->nshares - at) * sizeof *sh);
+    sh = &in->shares[at];
+    sh->meta = copy;
     sh->len = len;
     sh->ref = ref;
     sh->seq = seq;
     sh->cls = cls;
     in->nshares++;
     return 0;
+}
+
+size_t
+irb_incident_shares_of(const struct irb_incident *in, uint64_t ref) {
+    size_t lo = 0, hi = in->nshares;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (in->shares[mid].ref < ref) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo;
 }
 
 /* The SPOC must be a participant of the party's organisation. */

@@ -49,7 +49,7 @@ struct irb_incident {
     uint64_t head;            /* last sequence stored */
     uint8_t hash[32];         /* chain hash of `head` (genesis when head is 0) */
     uint8_t corrupt;          /* the chain tail did not verify at start: not served */
-    struct irb_share *shares; /* in the order stored */
+    struct irb_share *shares; /* sorted by ref */
     size_t nshares, capshares;
 };
 
@@ -73,6 +73,10 @@ int irb_incident_is_coord(const struct irb_incident *in, const char *participant
  * (IRB_MAX_SHARES reached) or IRBUS_ENOMEM. */
 int irb_incident_add_share(struct irb_incident *in, uint8_t cls, uint64_t ref, uint64_t seq,
                            const uint8_t *meta, size_t len);
+
+/* The index of the first share whose ref is not below `ref` (nshares if
+ * none): the shares of record `ref` follow it while their ref matches. */
+size_t irb_incident_shares_of(const struct irb_incident *in, uint64_t ref);
 
 /* Check an incident command against the incident's state (not the actor's
  * rights): 0, IRBUS_EEXIST, IRBUS_ENOTFOUND, IRBUS_ESTATE, IRBUS_ELIMIT,

@@ -250,11 +250,11 @@ sees(const struct irb_policy_q *q) {
     }
     /* Whoever may see a forward of the record sees the record through it,
      * on the forward's channel. */
-    for (size_t i = 0; i < q->in->nshares; i++) {
+    for (size_t i = irb_incident_shares_of(q->in, q->seq);
+         i < q->in->nshares && q->in->shares[i].ref == q->seq; i++) {
         const struct irb_share *sh = &q->in->shares[i];
-        if (sh->cls == IRB_MC_FORWARD && sh->ref == q->seq &&
-            irb_meta_decode(sh->meta, sh->len, &f) == 0 && (q->channels & (1u << f.channel)) &&
-            sees_directly(q->in, q->p, &f)) {
+        if (sh->cls == IRB_MC_FORWARD && irb_meta_decode(sh->meta, sh->len, &f) == 0 &&
+            (q->channels & (1u << f.channel)) && sees_directly(q->in, q->p, &f)) {
             return 1;
         }
     }
@@ -304,6 +304,9 @@ static int
 allowed_org(const struct irb_policy_q *q, const char *org, size_t len) {
     const struct irb_party *mine = party_of(q->in, q->p), *theirs;
 
+    if (q->m->tlp == IRB_TLP_RED) {
+        return 0; /* RED: nobody but by a grant */
+    }
     if (strlen(q->p->org) == len && memcmp(q->p->org, org, len) == 0) {
         return 1;
     }
@@ -321,10 +324,11 @@ static int
 granted(const struct irb_policy_q *q, irb_str id) {
     struct irb_meta g;
 
-    for (size_t i = 0; i < q->in->nshares; i++) {
+    for (size_t i = irb_incident_shares_of(q->in, q->seq);
+         i < q->in->nshares && q->in->shares[i].ref == q->seq; i++) {
         const struct irb_share *sh = &q->in->shares[i];
-        if (sh->cls == IRB_MC_SHARE_GRANT && sh->ref == q->seq &&
-            irb_meta_decode(sh->meta, sh->len, &g) == 0 && in_strs(g.to, g.nto, id)) {
+        if (sh->cls == IRB_MC_SHARE_GRANT && irb_meta_decode(sh->meta, sh->len, &g) == 0 &&
+            in_strs(g.to, g.nto, id)) {
             return 1;
         }
     }

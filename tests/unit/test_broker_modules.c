@@ -343,6 +343,23 @@ test_roster_incident(void) {
     CHECK_EQ(irb_key_curve_public(irbus_key_public(alice), curve), 0);
     CHECK_EQ(irb_roster_zap_lookup(&r, curve, user, pk), IRBUS_EREVOKED);
 
+    /* Shares are kept sorted by the record they refer to. */
+    {
+        static const uint64_t refs[] = {5, 2, 9, 2, 7};
+        for (size_t i = 0; i < 5; i++) {
+            CHECK_EQ(irb_incident_add_share(in, 2, refs[i], 10 + i, (const uint8_t *)"m", 1), 0);
+        }
+        CHECK_EQ(in->nshares, 5);
+        for (size_t i = 1; i < in->nshares; i++) {
+            CHECK(in->shares[i - 1].ref <= in->shares[i].ref);
+        }
+        CHECK_EQ(irb_incident_shares_of(in, 2), 0);
+        CHECK(in->shares[0].ref == 2 && in->shares[1].ref == 2);
+        CHECK_EQ(irb_incident_shares_of(in, 3), 2);
+        CHECK_EQ(irb_incident_shares_of(in, 9), 4);
+        CHECK_EQ(irb_incident_shares_of(in, 10), 5);
+    }
+
     irb_incidents_fini(&t);
     irb_roster_fini(&r);
     irbus_key_destroy(&alice);
