@@ -1243,6 +1243,31 @@ out:
 /* ---- roster commands ----------------------------------------------------- */
 
 int
+irbus_admin_denials(irbus_client *c, char **report) {
+    int rc;
+
+    if (c == NULL || report == NULL) {
+        return IRBUS_EINVAL;
+    }
+    *report = NULL;
+    c->last_error[0] = '\0';
+    memset(c->f, 0, offsetof(struct irb_frame, records));
+    c->f->t = IRB_T_DENIALS;
+    if ((rc = request(c)) != 0) {
+        return rc;
+    }
+    if (c->f->t != IRB_T_DENIALS_RESULT) {
+        return answer_error(c);
+    }
+    if ((*report = malloc(c->f->text.len + 1)) == NULL) {
+        return IRBUS_ENOMEM;
+    }
+    memcpy(*report, c->f->text.p, c->f->text.len);
+    (*report)[c->f->text.len] = '\0';
+    return 0;
+}
+
+int
 irbus_admin_org_add(irbus_client *c, const char *org, const char *kind, const char *name,
                     struct irbus_receipt *r) {
     struct irb_env e;

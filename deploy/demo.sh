@@ -4,9 +4,10 @@
 # An operator adds four organisations (the affected entity, its IR provider,
 # the national CSIRT, the regulator) and their people; the CSIRT's
 # coordinator opens an incident and adds the parties with their roles and
-# SPOCs; a status update, a TLP:AMBER finding and a NIS2 early warning are
-# published; a subscriber shows what it received live; history shows the
-# log; a receipt is shown. Every step prints the command it runs and its
+# SPOCs; a status update, a TLP:AMBER finding, a TLP:RED finding for one
+# person and a NIS2 early warning are published; refusals show the policy;
+# a subscriber shows what it received live; history shows the log; a
+# receipt is shown; the operator lists the denials. Every step prints the command it runs and its
 # output, under a one-line comment saying what the step shows.
 #
 # The broker runs on its embedded defaults: no options, started in the demo
@@ -273,6 +274,25 @@ run irbus pub --incident $inc --channel findings --tlp AMBER --pap GREEN --to wa
     --data "Initial access via exposed VPN appliance; C2 at 203.0.113.45:443 (LockBit-like loader)." \
     --key keys/ines@blueshield
 
+comment "Ines is not BlueShield's SPOC, so she cannot speak for it on coordination: refused, the rule named."
+expect 77 irbus pub --incident $inc --channel coordination --tlp GREEN \
+    --data "BlueShield will take the VPN appliance offline at 15:00." --key keys/ines@blueshield
+grep -q "spoc_speaks_for_the_organisation" out.txt || die "step $nstep: the rule is not named"
+
+comment "Ines sends Anna alone a TLP:RED finding: the ransom note's contact address."
+run irbus pub --incident $inc --channel findings --tlp RED --to anna@waterco \
+    --data "Ransom note contact: negotiator mailbox at a .onion address; do not reply yet." \
+    --key keys/ines@blueshield
+red_seq=$(seq_of out.txt)
+
+comment "TLP:RED reaches only whom it names: Ines's colleague Ivan and the coordinator see nothing; Anna sees it."
+run irbus history --incident $inc --channels findings --from "$red_seq" --key keys/ivan@blueshield
+grep -q " RED " out.txt && die "step $nstep: Ivan was shown the RED finding"
+run irbus history --incident $inc --channels findings --from "$red_seq" --key keys/carla@ncsc
+grep -q " RED " out.txt && die "step $nstep: the coordinator was shown the RED finding"
+run irbus history --incident $inc --channels findings --from "$red_seq" --key keys/anna@waterco
+grep -q " RED " out.txt || die "step $nstep: Anna was not shown the RED finding"
+
 aware=$(date -u -d '3 hours ago' +%Y-%m-%dT%H:%M:%SZ)
 comment "Anna, WaterCo's SPOC, submits the NIS2 early warning (within 24 h) to the CSIRT and the regulator."
 run irbus pub --incident $inc --channel notifications --kind nis2.early_warning --tlp AMBER \
@@ -326,6 +346,10 @@ sed "s/\"btime\": $bt,/\"btime\": $((bt - 60000)),/" "receipts/$inc/$ew_seq.json
 cmp -s forged.json "receipts/$inc/$ew_seq.json" && die "step $nstep: the forged copy is unchanged"
 expect 65 irbus receipt verify --broker-key var/irbusd/broker.key.pub forged.json
 grep -q "^INVALID " out.txt || die "step $nstep: the forged receipt was not called INVALID"
+
+comment "The operator lists the broker's recent policy denials: a count per rule, then each one."
+run irbus admin denials --key keys/operator
+grep -q "rule=spoc_speaks_for_the_organisation" out.txt || die "step $nstep: the SPOC denial is not listed"
 
 comment "Restart the broker: it rebuilds roster and incidents from LMDB and verifies every chain tail first."
 stop_broker
