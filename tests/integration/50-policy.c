@@ -861,6 +861,11 @@ command_cells(void) {
             IRBUS_EHANDOVER, "party.add dua spoc vd@dua (revoked) by c");
     pc_cell(&W, irbus_incident_party_add(A("c")->c, inc, "dua", "affected", "s@dua", NULL), 0,
             "party.add dua spoc s@dua by c");
+    /* The new coordinator must be a participant, not revoked: 400. */
+    pc_cell(&W, irbus_incident_coord_add(A("c")->c, inc, "zz@aff", NULL), IRBUS_ENOTFOUND,
+            "coord.add zz@aff (no such participant) by c");
+    pc_cell(&W, irbus_incident_coord_add(A("c")->c, inc, "v@aff", NULL), IRBUS_ENOTFOUND,
+            "coord.add v@aff (revoked) by c");
     /* A coordinator added by a coordinator may then do what coordinators do. */
     pc_cell(&W, irbus_incident_coord_add(A("c")->c, inc, "m@aff", NULL), 0, "coord.add m@aff by c");
     pc_cell(&W, irbus_incident_state_set(A("am")->c, inc, "contained", NULL), 0,
