@@ -394,7 +394,7 @@ may_forward(const struct irb_policy_q *q) {
         return 0;
     }
     if (ref == IRB_TLP_GREEN) {
-        return e->tlp >= IRB_TLP_GREEN ? 0 : IRBUS_EFORWARD;
+        return e->tlp >= IRB_TLP_GREEN || e->channel == IRB_CH_INTERNAL ? 0 : IRBUS_EFORWARD;
     }
     if (!bounded) {
         return IRBUS_EFORWARD;

@@ -613,11 +613,10 @@ visibility_cells(void) {
             struct pc_seen only;
             uint64_t none[1] = {0};
             seen.n = 0;
-            pc_note("the former SPOC's subscription (status and coordination among its channels) "
-                    "%s after the handover",
-                    pc_collect(A("as"), inc, m2, 10000, 300, &seen)
-                        ? "continues"
-                        : "ended (marker not delivered)");
+            /* still a member: its subscription goes on (section 2.4) */
+            CHECK(pc_collect(A("as"), inc, m2, 10000, 300, &seen));
+            pc_cell_read(&W, &seen, m2, 1,
+                         "status marker on the former SPOC's subscription after the handover");
             only.n = 0;
             for (size_t i = 0; i < seen.n; i++) {
                 if (seen.seq[i] != c14) {
@@ -629,9 +628,9 @@ visibility_cells(void) {
             }
             pc_cell_set(&W, &only, "coordination", none, 0,
                         "live coordination seen by as after handing over (its old subscription)");
-            pc_note("(ambiguous) RED naming the former SPOC as on coordination, after the "
-                    "handover: %s on its old subscription",
-                    pc_seen_has(&seen, c14) ? "delivered" : "not delivered");
+            /* section 2.1: the channel rule and the label rule must both allow */
+            pc_cell_read(&W, &seen, c14, 0,
+                         "RED naming the former SPOC as on coordination, after the handover");
         }
         {
             uint64_t w3[] = {c13};
@@ -809,10 +808,10 @@ command_cells(void) {
                     "state.set by %s (not a coordinator)", not_coords[i]);
         }
     }
-    /* Not specified whether the member check (301) precedes 308 for
-     * commands: accept either, print which. */
-    pc_cell2(&W, irbus_incident_party_add(A("x")->c, inc, "out", "affected", NULL, NULL),
-             IRBUS_ENOTMEMBER, IRBUS_ECOORD, "party.add by x [outsider]");
+    /* Section 4: who sends a command is checked before anything else of
+     * it; an outsider is a non-coordinator like any other. */
+    pc_cell(&W, irbus_incident_party_add(A("x")->c, inc, "out", "affected", NULL, NULL),
+            IRBUS_ECOORD, "party.add by x [outsider]");
 
     /* SPOC handover: 309. */
     pc_cell(&W, irbus_incident_spoc_handover(A("am")->c, inc, "aff", "m@aff", NULL),
@@ -824,7 +823,7 @@ command_cells(void) {
     pc_cell(&W, irbus_incident_spoc_handover(A("as")->c, inc, "aff", "v@aff", NULL),
             IRBUS_EHANDOVER, "spoc.handover aff -> v@aff (revoked) by the SPOC as");
     pc_cell(&W, irbus_incident_spoc_handover(A("as")->c, inc, "aff", "zz@aff", NULL),
-            IRBUS_EHANDOVER, "spoc.handover aff -> zz@aff (no such participant) by the SPOC as");
+            IRBUS_ENOTFOUND, "spoc.handover aff -> zz@aff (no such participant) by the SPOC as");
     pc_cell(&W, irbus_incident_spoc_handover(A("na")->c, inc, "nsa", "m@nsa", NULL),
             IRBUS_EHANDOVER, "spoc.handover nsa -> m@nsa by na (party without SPOC, not coord)");
     pc_cell(&W, irbus_incident_spoc_handover(A("c")->c, inc, "aff", "x@out", NULL), IRBUS_EHANDOVER,
@@ -984,9 +983,8 @@ closed_cells(void) {
             "spoc.handover by c on a closed incident");
     pc_cell(&W, irbus_incident_state_set(A("c")->c, inc, "open", NULL), IRBUS_ESTATE,
             "state.set open by c on a closed incident");
-    pc_cell2(&W, irbus_incident_party_add(A("as")->c, inc, "dua", "affected", NULL, NULL),
-             IRBUS_ESTATE, IRBUS_ECOORD,
-             "party.add by as (not a coordinator) on a closed incident");
+    pc_cell(&W, irbus_incident_party_add(A("as")->c, inc, "dua", "affected", NULL, NULL),
+            IRBUS_ECOORD, "party.add by as (not a coordinator) on a closed incident");
     seen.n = 0;
     pc_cell(&W, pc_history(A("am"), inc, "status", 1, &seen), 0,
             "history status by am on a closed incident");
@@ -1000,7 +998,6 @@ closed_cells(void) {
 /* The refs, all on findings, sent by cs (csirt SPOC): their labels. */
 enum { REF_C, REF_G, REF_A, REF_S, REF_R, NREF };
 static const char *const ref_label[NREF] = {"CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"};
-#define AMB 1 /* the specification allows 0 and 306: see the report */
 
 /* Forwards by `is` (ir_provider SPOC; its clients: the affected parties aff
  * and nsa), of each ref. */
@@ -1008,7 +1005,8 @@ static const struct {
     const char *channel, *tlp, *to;
     int want[NREF];
 } fwd_cases[] = {
-    {"findings", "CLEAR", "", {0, 0, IRBUS_EFORWARD, IRBUS_EFORWARD, IRBUS_EFORWARD}},
+    /* A CLEAR forward of a GREEN record would let it leave the community. */
+    {"findings", "CLEAR", "", {0, IRBUS_EFORWARD, IRBUS_EFORWARD, IRBUS_EFORWARD, IRBUS_EFORWARD}},
     {"findings", "GREEN", "", {0, 0, IRBUS_EFORWARD, IRBUS_EFORWARD, IRBUS_EFORWARD}},
     {"findings", "GREEN", "aff", {0, 0, IRBUS_EFORWARD, IRBUS_EFORWARD, IRBUS_EFORWARD}},
     /* AMBER with empty `to`: every party, beyond irp and its clients. */
@@ -1026,9 +1024,10 @@ static const struct {
     {"findings", "RED", "s@irp", {0, 0, 0, 0, IRBUS_EFORWARD}},
     {"findings", "RED", "s@aff", {0, 0, 0, IRBUS_EFORWARD, IRBUS_EFORWARD}},
     {"findings", "RED", "m@irp s@cst", {0, 0, IRBUS_EFORWARD, IRBUS_EFORWARD, IRBUS_EFORWARD}},
-    /* internal: the audience is the forwarder's organisation. */
-    {"internal", "GREEN", "", {0, 0, IRBUS_EFORWARD, AMB, IRBUS_EFORWARD}},
-    {"internal", "CLEAR", "", {0, 0, IRBUS_EFORWARD, AMB, IRBUS_EFORWARD}},
+    /* internal: the audience is the forwarder's organisation, whatever the
+     * forward's label. */
+    {"internal", "GREEN", "", {0, 0, 0, 0, IRBUS_EFORWARD}},
+    {"internal", "CLEAR", "", {0, 0, 0, 0, IRBUS_EFORWARD}},
     {"internal", "AMBER", "", {0, 0, 0, 0, IRBUS_EFORWARD}},
     {"internal", "AMBER+STRICT", "aff", {0, 0, 0, 0, IRBUS_EFORWARD}},
     {"internal", "RED", "m@irp", {0, 0, 0, 0, IRBUS_EFORWARD}},
@@ -1080,15 +1079,8 @@ forward_cells(void) {
             int got = pc_forward(is, inc, ref[k], hash[k], fwd_cases[i].channel, fwd_cases[i].tlp,
                                  NULL, fwd_cases[i].to, &s);
             int want = fwd_cases[i].want[k];
-            if (want == AMB) {
-                pc_cell2(&W, got, 0, IRBUS_EFORWARD,
-                         "forward %s ref by is as %s %s to [%s] (table: allowed; 'a CLEAR or "
-                         "GREEN forward ... only to ref's sender': 306)",
-                         ref_label[k], fwd_cases[i].channel, fwd_cases[i].tlp, fwd_cases[i].to);
-            } else {
-                pc_cell(&W, got, want, "forward %s ref by is as %s %s to [%s]", ref_label[k],
-                        fwd_cases[i].channel, fwd_cases[i].tlp, fwd_cases[i].to);
-            }
+            pc_cell(&W, got, want, "forward %s ref by is as %s %s to [%s]", ref_label[k],
+                    fwd_cases[i].channel, fwd_cases[i].tlp, fwd_cases[i].to);
             if (k == REF_A && strcmp(fwd_cases[i].channel, "findings") == 0 &&
                 strcmp(fwd_cases[i].tlp, "AMBER") == 0 && strcmp(fwd_cases[i].to, "aff") == 0) {
                 v5 = s;

@@ -412,9 +412,10 @@ late_joiners(void) {
         static const size_t amber[] = {1, 2, 4, 7};
         for (size_t k = 0; k < 4; k++) {
             const struct rec *e = &before[amber[k]];
-            pc_note("(ambiguous) %s, %s to [%s] published before a3 joined, audience holding "
-                    "aff: a3 %s it",
-                    e->tag, e->tlp, e->to, pc_seen_has(&seen, e->seq) ? "reads" : "does not read");
+            /* section 1.3: the audience names organisations */
+            pc_cell_read(&W, &seen, e->seq, 1,
+                         "%s, %s to [%s] published before a3 joined, audience holding aff, by a3",
+                         e->tag, e->tlp, e->to);
         }
     }
 }

@@ -233,32 +233,6 @@ pc_cell(struct pc_world *w, int got, int want, const char *label, ...) {
 }
 
 int
-pc_cell2(struct pc_world *w, int got, int want1, int want2, const char *label, ...) {
-    char g[96], want[96];
-    va_list ap;
-    int ok;
-
-    snprintf(g, sizeof g, "%s (spec ambiguous: %s or %s)", pc_code_name(got), pc_code_name(want1),
-             pc_code_name(want2));
-    snprintf(want, sizeof want, "one of them");
-    va_start(ap, label);
-    ok = report(w, got == want1 || got == want2, g, want, label, ap);
-    va_end(ap);
-    return ok;
-}
-
-void
-pc_note(const char *fmt, ...) {
-    va_list ap;
-
-    printf("note ");
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    printf("\n");
-}
-
-int
 pc_seen_has(const struct pc_seen *got, uint64_t seq) {
     for (size_t i = 0; i < got->n; i++) {
         if (got->seq[i] == seq) {

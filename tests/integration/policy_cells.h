@@ -73,13 +73,6 @@ void pc_reconnect(struct pc_world *w, struct pc_actor *a);
  * printf format. Returns 1 if they agree. */
 int pc_cell(struct pc_world *w, int got, int want, const char *label, ...)
     __attribute__((format(printf, 4, 5)));
-/* A cell where the specification allows two answers (an ambiguity the
- * report names): passes on either, prints which one the broker gave. */
-int pc_cell2(struct pc_world *w, int got, int want1, int want2, const char *label, ...)
-    __attribute__((format(printf, 5, 6)));
-/* Print what the broker did where the specification allows either
- * answer (an ambiguity the report names); not a cell. */
-void pc_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Compare the sequences of `got` (only those on `channel` when channel is
  * not NULL) with `want` (n numbers; zeros are ignored: records whose
  * publish failed). Prints the cell and, on failure, what is missing and
