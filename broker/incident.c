@@ -188,14 +188,16 @@ irb_incident_check(const struct irb_incident *in, const struct irb_env *e, irb_o
             return IRBUS_ENOTFOUND;
         }
         return spoc_ok(e->spoc, e->org, org_of, ctx);
-    case IRB_K_COORD_ADD:
-        if (org_of(ctx, e->participant.p, e->participant.len) == NULL) {
+    case IRB_K_COORD_ADD: {
+        const char *o = org_of(ctx, e->participant.p, e->participant.len);
+        if (o == NULL || o[0] == 0) { /* unknown, or revoked */
             return IRBUS_ENOTFOUND;
         }
         if (irb_incident_is_coord(in, e->participant.p, e->participant.len)) {
             return IRBUS_EEXIST;
         }
         return in->ncoords >= IRB_MAX_COORDS ? IRBUS_ELIMIT : 0;
+    }
     case IRB_K_STATE_SET:
         /* The lifecycle only moves forward: open, contained, recovered, closed. */
         return e->state > in->state ? 0 : IRBUS_ESTATE;

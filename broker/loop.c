@@ -651,7 +651,7 @@ denied(struct irb_broker *b, struct irb_conn *c, uint64_t id, int code, const ch
     irb_warn("denied participant=%s code=%d rule=%s incident=%s count=%llu", c->user, -code, rule,
              incident != NULL ? incident : "-",
              (unsigned long long)(k < IRB_DENIAL_CODES ? d->count[k] : d->total));
-    snprintf(msg, sizeof msg, "rule %s: %s", rule, irbus_strerror(code));
+    snprintf(msg, sizeof msg, "rule %s", rule); /* irbus_strerror(code) says the rest */
     send_error(b, &c->peer, id, code, msg);
 }
 
@@ -1027,6 +1027,58 @@ done:
     free(out);
 }
 
+/* The operator's list of recent denials: counts per rule, then the last
+ * IRB_DENIALS_KEPT, oldest first, one line each (schema/policy.md 6). */
+static void
+handle_denials(struct irb_broker *b, struct irb_conn *c, const struct irb_frame *f) {
+    const struct irb_denials *d = &b->denials;
+    uint64_t kept = d->total < IRB_DENIALS_KEPT ? d->total : IRB_DENIALS_KEPT;
+    struct irb_frame out;
+    char *text;
+    size_t n = 0;
+
+    if (irb_roster_admin_by_user(&b->roster, c->user) == NULL) {
+        denied(b, c, f->id, IRBUS_EOPERATOR, NULL);
+        return;
+    }
+    if ((text = malloc(IRB_MAX_REPORT)) == NULL) {
+        send_error(b, &c->peer, f->id, IRBUS_EINTERNAL, "out of memory");
+        return;
+    }
+#define ADD(...)                                                                                   \
+    do {                                                                                           \
+        int w_ = n < IRB_MAX_REPORT ? snprintf(text + n, IRB_MAX_REPORT - n, __VA_ARGS__) : 0;     \
+        n = w_ > 0 && (size_t)w_ < IRB_MAX_REPORT - n ? n + (size_t)w_ : n;                        \
+    } while (0)
+    ADD("denials total=%llu since the broker started\n", (unsigned long long)d->total);
+    for (int k = 0; k < IRB_DENIAL_CODES; k++) {
+        if (d->count[k] > 0) {
+            ADD("count code=%d rule=%s n=%llu\n", 300 + k, irb_policy_rule_name(-(300 + k)),
+                (unsigned long long)d->count[k]);
+        }
+    }
+    for (uint64_t i = d->total - kept; i < d->total; i++) {
+        const struct irb_denial *x = &d->recent[i % IRB_DENIALS_KEPT];
+        time_t secs = (time_t)(x->when / 1000);
+        struct tm tm;
+        char when[32] = "?";
+        if (gmtime_r(&secs, &tm) != NULL) {
+            strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+        }
+        ADD("%s.%03uZ participant=%s code=%d rule=%s incident=%s\n", when,
+            (unsigned)(x->when % 1000), x->user, x->code, irb_policy_rule_name(-x->code),
+            x->incident[0] ? x->incident : "-");
+    }
+#undef ADD
+    memset(&out, 0, offsetof(struct irb_frame, records));
+    out.v = 1;
+    out.t = IRB_T_DENIALS_RESULT;
+    out.id = f->id;
+    out.text = (irb_str){text, n};
+    send_answer(b, &c->peer, &out);
+    free(text);
+}
+
 /* Requests other than signed submissions. Subscribe and history first
  * commit what is pending, so that they start from, and show, only durable
  * records: a record is visible once its receipt can be sent. Returns 0 or
@@ -1115,6 +1167,9 @@ handle_request(struct irb_broker *b, struct irb_conn *c, const struct irb_frame 
         return 0;
     case IRB_T_HISTORY:
         handle_history(b, c, f);
+        return 0;
+    case IRB_T_DENIALS:
+        handle_denials(b, c, f);
         return 0;
     default:
         send_error(b, &c->peer, f->id, IRBUS_EMSGTYPE, "a client does not send this frame type");

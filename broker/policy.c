@@ -335,6 +335,17 @@ granted(const struct irb_policy_q *q, irb_str id) {
     return 0;
 }
 
+static int
+has_grant(const struct irb_policy_q *q) {
+    for (size_t i = irb_incident_shares_of(q->in, q->seq);
+         i < q->in->nshares && q->in->shares[i].ref == q->seq; i++) {
+        if (q->in->shares[i].cls == IRB_MC_SHARE_GRANT) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* Is every member of the forward's audience covered: by the label's own
  * allowance, or (with_grants) by a grant too? */
 static int
@@ -383,7 +394,7 @@ may_forward(const struct irb_policy_q *q) {
         return 0;
     }
     if (ref == IRB_TLP_GREEN) {
-        return e->tlp >= IRB_TLP_GREEN ? 0 : IRBUS_EFORWARD;
+        return e->tlp >= IRB_TLP_GREEN || e->channel == IRB_CH_INTERNAL ? 0 : IRBUS_EFORWARD;
     }
     if (!bounded) {
         return IRBUS_EFORWARD;
@@ -392,7 +403,9 @@ may_forward(const struct irb_policy_q *q) {
     if (ref != IRB_TLP_RED && rank_ok && audience_covered(q, 0)) {
         return 0;
     }
-    return audience_covered(q, 1) ? 0 : IRBUS_EFORWARD;
+    /* A grant waives the label order and widens the audience; without one
+     * nothing more is allowed. */
+    return has_grant(q) && audience_covered(q, 1) ? 0 : IRBUS_EFORWARD;
 }
 
 /* REFER: the referenced record is visible to p and its digest matched (the

@@ -224,6 +224,10 @@ message_from_env(const struct irb_env *e, const uint8_t *env_bytes, size_t env_l
     if (e->present & IRB_BIT(IRB_EI_CTYPE)) {
         copy_str(m->ctype, sizeof m->ctype, e->ctype.p, e->ctype.len);
     }
+    if (e->present & IRB_BIT(IRB_EI_REF)) {
+        m->ref = e->ref;
+        memcpy(m->ref_hash, e->ref_hash.p, sizeof m->ref_hash);
+    }
     if (e->kind == IRB_K_DEADLINE_REMINDER || e->kind == IRB_K_DEADLINE_MISSED) {
         char due[40], text[96];
         int n;
@@ -1241,6 +1245,31 @@ out:
 }
 
 /* ---- roster commands ----------------------------------------------------- */
+
+int
+irbus_admin_denials(irbus_client *c, char **report) {
+    int rc;
+
+    if (c == NULL || report == NULL) {
+        return IRBUS_EINVAL;
+    }
+    *report = NULL;
+    c->last_error[0] = '\0';
+    memset(c->f, 0, offsetof(struct irb_frame, records));
+    c->f->t = IRB_T_DENIALS;
+    if ((rc = request(c)) != 0) {
+        return rc;
+    }
+    if (c->f->t != IRB_T_DENIALS_RESULT) {
+        return answer_error(c);
+    }
+    if ((*report = malloc(c->f->text.len + 1)) == NULL) {
+        return IRBUS_ENOMEM;
+    }
+    memcpy(*report, c->f->text.p, c->f->text.len);
+    (*report)[c->f->text.len] = '\0';
+    return 0;
+}
 
 int
 irbus_admin_org_add(irbus_client *c, const char *org, const char *kind, const char *name,

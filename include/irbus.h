@@ -75,18 +75,18 @@ enum irbus_error {
     IRBUS_EREVOKED = -205,    /**< key revoked */
 
     /* 3xx: policy */
-    IRBUS_EDENIED = -300,     /**< the policy does not allow this request (any other rule) */
-    IRBUS_ENOTMEMBER = -301,  /**< not a member of the incident */
-    IRBUS_ECHANNEL = -302,    /**< the channel matrix does not allow this role here */
-    IRBUS_ENOTSPOC = -303,    /**< only the organisation's SPOC may speak for it here */
-    IRBUS_ENOSPOC = -304,     /**< the organisation has no SPOC: it cannot speak cross-organisation */
-    IRBUS_EAUDIENCE = -305,   /**< `to` names someone outside the incident for this label */
-    IRBUS_EFORWARD = -306,    /**< the referenced message's label does not allow this forward */
-    IRBUS_ECLOSED = -307,     /**< the incident is closed */
-    IRBUS_ECOORD = -308,      /**< only a coordinator may do this */
-    IRBUS_EHANDOVER = -309,   /**< SPOC handover rule: by the SPOC or a coordinator, to the org */
-    IRBUS_EOPERATOR = -310,   /**< roster commands need an operator key */
-    IRBUS_EGRANT = -311,      /**< only the referenced message's sender may grant wider sharing */
+    IRBUS_EDENIED = -300,    /**< the policy does not allow this request (any other rule) */
+    IRBUS_ENOTMEMBER = -301, /**< not a member of the incident */
+    IRBUS_ECHANNEL = -302,   /**< the channel matrix does not allow this role here */
+    IRBUS_ENOTSPOC = -303,   /**< only the organisation's SPOC may speak for it here */
+    IRBUS_ENOSPOC = -304,   /**< the organisation has no SPOC: it cannot speak cross-organisation */
+    IRBUS_EAUDIENCE = -305, /**< `to` names someone outside the incident for this label */
+    IRBUS_EFORWARD = -306,  /**< the referenced message's label does not allow this forward */
+    IRBUS_ECLOSED = -307,   /**< the incident is closed */
+    IRBUS_ECOORD = -308,    /**< only a coordinator may do this */
+    IRBUS_EHANDOVER = -309, /**< SPOC handover rule: by the SPOC or a coordinator, to the org */
+    IRBUS_EOPERATOR = -310, /**< roster commands need an operator key */
+    IRBUS_EGRANT = -311,    /**< only the referenced message's sender may grant wider sharing */
 
     /* 4xx: request and state */
     IRBUS_ENOTFOUND = -400, /**< no such incident, organisation, participant or subscription */
@@ -285,7 +285,9 @@ typedef struct irbus_message {
     char ctype[65];      /**< content type, "" when absent */
     uint8_t *payload;
     size_t payload_len;
-    uint8_t *env; /**< the exact signed envelope bytes */
+    uint64_t ref;         /**< forward, share.*: the record referred to; 0 otherwise */
+    uint8_t ref_hash[32]; /**< its envelope digest, when ref is not 0 */
+    uint8_t *env;         /**< the exact signed envelope bytes */
     size_t env_len;
     uint8_t sig[64]; /**< the sender's signature over env */
 } irbus_message;
@@ -500,6 +502,17 @@ irbus_receipt_verify(const struct irbus_receipt *r,
  * irbus_publish, plus IRBUS_EEXIST and IRBUS_ENOTFOUND.
  * ------------------------------------------------------------------------ */
 
+/**
+ * The broker's recent policy denials, for an operator: a count per rule,
+ * then the last 256 denials, oldest first, one line each
+ * ("TIME participant=ID code=N rule=NAME incident=ID"). The text is for
+ * people; its layout may change.
+ *
+ * @param[out] report  NUL-terminated text; the caller frees it with free().
+ * @return 0, IRBUS_EINVAL, IRBUS_ETIMEOUT, IRBUS_ENOMEM, IRBUS_EOPERATOR (not
+ *         an operator key), or another broker error.
+ */
+IRBUS_EXPORT IRBUS_NODISCARD int irbus_admin_denials(irbus_client *c, char **report);
 /** Add an organisation; kind is entity, ir_provider, csirt or regulator. */
 IRBUS_EXPORT IRBUS_NODISCARD int irbus_admin_org_add(irbus_client *c, const char *org,
                                                      const char *kind, const char *name,

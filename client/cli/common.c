@@ -639,6 +639,20 @@ print_json(const irbus_message *m) {
                 (unsigned long long)m->seq);
         return;
     }
+    {
+        /* the record's own digest (what a forward's ref_hash names), and
+         * for a forward or share the record it refers to */
+        uint8_t d[32];
+        char hex[65];
+        irbus_message_digest(m, d);
+        cli_hex(d, sizeof d, hex);
+        json_object_set_new(o, "digest", json_string(hex));
+        if (m->ref != 0) {
+            json_object_set_new(o, "ref", json_integer((json_int_t)m->ref));
+            cli_hex(m->ref_hash, sizeof m->ref_hash, hex);
+            json_object_set_new(o, "ref_hash", json_string(hex));
+        }
+    }
     if (is_text(m->ctype)) {
         /* NULL if the bytes are not valid UTF-8: then base64. */
         payload = json_stringn((const char *)m->payload, m->payload_len);
@@ -698,6 +712,9 @@ cli_print_message(const irbus_message *m, int json) {
     }
     for (size_t i = 0; i < m->nto; i++) {
         printf("%s%s", i == 0 ? " to=" : ",", m->to[i]);
+    }
+    if (m->ref != 0) {
+        printf(" ref=%llu", (unsigned long long)m->ref);
     }
     printf(" from %s", fp);
     if (m->ctype[0]) {

@@ -58,6 +58,8 @@ static const struct verb verbs[] = {
     {"sub", cmd_sub, "subscribe to incident channels and print messages"},
     {"history", cmd_history, "print stored messages of an incident"},
     {"ack", cmd_ack, "record that you have read an incident up to a sequence"},
+    {"forward", cmd_forward, "re-share a stored message on a channel, as its label allows"},
+    {"share", cmd_share, "share request|grant: ask for, or allow, a wider audience"},
     {"incident", cmd_incident, "incident commands: open, party-add, spoc, state, ..."},
     {"admin", cmd_admin, "roster commands (operators): org-add, participant-add, ..."},
     {"receipt", cmd_receipt,
