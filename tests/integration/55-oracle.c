@@ -30,9 +30,8 @@
  * (print every trial's script), IRB_ORACLE_SHRINK (how many failing trials
  * to shrink, default 3), IRB_ORACLE_READINGS (where the policy can be read
  * two ways, which reading: "grant=with-ref|as-ref|as-stored,
- * request=as-said|as-stored|red-to-sender,coordination=named-reads|spoc-only,
- * forward=grants-widen|always-wide,commands=who-first|state-first", see
- * oracle.h).
+ * request=as-said|as-stored|red-to-sender,forward=grants-widen|always-wide",
+ * see oracle.h).
  */
 #include "check.h"
 #include "harness.h"
@@ -259,7 +258,7 @@ unsubscribe_quietly(irbus_client *c, uint64_t sub) {
 
 static const char *
 pid(int p) {
-    return w.parts[p].id;
+    return p == ORA_NOBODY ? "nobody@nowhere" : w.parts[p].id;
 }
 
 static const char *
@@ -281,9 +280,15 @@ describe(const struct trial *t, int p) {
     static char buf[4][160];
     static int next;
     char *b = buf[next++ % 4];
-    const struct ora_part *pt = &w.parts[p];
-    int role = ora_role_of(&w.roster, &t->in, p);
+    const struct ora_part *pt;
+    int role;
     size_t n;
+
+    if (p == ORA_NOBODY) {
+        return "nobody@nowhere [no participant]";
+    }
+    pt = &w.parts[p];
+    role = ora_role_of(&w.roster, &t->in, p);
 
     n = (size_t)snprintf(b, sizeof buf[0], "%s", pt->id);
     if (pt->revoked) {
@@ -565,7 +570,7 @@ run_command_call(struct trial *t, const struct ora_command *c, struct irbus_rece
         return irbus_incident_open(cl, t->incident, "oracle trial", "none", r);
     case ORA_CMD_PARTY_ADD:
         return irbus_incident_party_add(cl, t->incident, org_table[c->org].id,
-                                        ora_role_name(c->role), c->spoc >= 0 ? pid(c->spoc) : NULL,
+                                        ora_role_name(c->role), c->spoc != -1 ? pid(c->spoc) : NULL,
                                         r);
     case ORA_CMD_PARTY_REMOVE:
         return irbus_incident_party_remove(cl, t->incident, org_table[c->org].id, r);
@@ -595,7 +600,7 @@ run_command(struct trial *t, int ai) {
     case ORA_CMD_PARTY_ADD:
         logf_(t, "party.add %s (%s) as %s spoc=%s by %s", org_table[c->org].id,
               kind_names[org_table[c->org].kind], ora_role_name(c->role),
-              c->spoc >= 0 ? describe(t, c->spoc) : "-", describe(t, c->sender));
+              c->spoc != -1 ? describe(t, c->spoc) : "-", describe(t, c->sender));
         break;
     case ORA_CMD_PARTY_REMOVE:
         logf_(t, "party.remove %s by %s", org_table[c->org].id, describe(t, c->sender));
@@ -1045,21 +1050,25 @@ gen_command(struct trial *t, struct act *a) {
             c->sender = t->in.party[c->org].spoc;
         }
         c->spoc = chance(&t->rng, 85) ? random_of_org(t, c->org) : random_part(t);
+        if (chance(&t->rng, 4)) {
+            c->spoc = ORA_NOBODY;
+        }
     } else if (r < 62) {
         c->type = ORA_CMD_PARTY_ADD;
         c->org = chance(&t->rng, 85) ? random_party(t, 0) : random_party(t, 1);
         c->role = random_role(t, c->org);
         if (chance(&t->rng, 65)) {
             c->spoc = chance(&t->rng, 92) ? random_of_org(t, c->org) : random_part(t);
+            if (chance(&t->rng, 4)) {
+                c->spoc = ORA_NOBODY;
+            }
         }
     } else if (r < 80) {
         c->type = ORA_CMD_PARTY_REMOVE;
         c->org = chance(&t->rng, 92) ? random_party(t, 1) : random_party(t, 0);
     } else if (r < 92) {
         c->type = ORA_CMD_COORD_ADD;
-        do {
-            c->participant = random_part(t);
-        } while (w.parts[c->participant].revoked);
+        c->participant = chance(&t->rng, 5) ? ORA_NOBODY : random_part(t);
     } else {
         c->type = ORA_CMD_STATE_SET;
         c->state = chance(&t->rng, 85) ? t->in.state + 1 : t->in.state;
@@ -1764,8 +1773,7 @@ make_roster(void) {
 
 /* Where the policy can be read two ways (oracle.h), the reading to take:
  * "grant=with-ref|as-ref|as-stored", "request=as-said|as-stored|red-to-sender",
- * "coordination=named-reads|spoc-only", "forward=grants-widen|always-wide",
- * "commands=who-first|state-first". */
+ * "forward=grants-widen|always-wide". */
 static const struct {
     const char *name;
     size_t offset;
@@ -1775,13 +1783,9 @@ static const struct {
     {"request",
      offsetof(struct ora_roster, request_reading),
      {"as-said", "as-stored", "red-to-sender"}},
-    {"coordination",
-     offsetof(struct ora_roster, coord_reading),
-     {"named-reads", "spoc-only", NULL}},
     {"forward",
      offsetof(struct ora_roster, forward_reading),
      {"grants-widen", "always-wide", NULL}},
-    {"commands", offsetof(struct ora_roster, command_reading), {"who-first", "state-first", NULL}},
 };
 
 static void

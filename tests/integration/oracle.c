@@ -50,24 +50,20 @@ struct read_rule {
     int coord;                 /* a coordinator */
     int spoc_for_organisation; /* the SPOC, when `to` is empty, it is addressed, or r comes from
                                   its organisation */
-    int named;                 /* a participant named in a RED `to` */
     int sender_organisation;   /* the sender's organisation at publish time */
 };
 
-/* The coordination row: "P is a coord; or P is the SPOC of its party and r's
- * `to` is empty, or P is addressed, or r's sender organisation is P's
- * organisation". Read, as the paragraph after the table explains it, as:
- * coord; or the SPOC when (`to` empty, its organisation addressed, or r
- * from its organisation); or P itself named in a RED `to`. A colleague of
- * the SPOC is not reached by an organisation in `to`. */
+/* The coordination row: "P is a coord; or P is the SPOC of its party and
+ * (r's `to` is empty, or P is addressed, or r's sender organisation is P's
+ * organisation)". A RED record naming a participant who is neither is no
+ * exception. */
 static const struct read_rule read_rules[ORA_NCHANNELS] = {
-    [ORA_STATUS] = {1, 0, 0, 0, 0, 0, 0},
-    [ORA_COORDINATION] = {0, 0, 0, 1, 1, 1, 0},
+    [ORA_STATUS] = {1, 0, 0, 0, 0, 0},
+    [ORA_COORDINATION] = {0, 0, 0, 1, 1, 0},
     [ORA_FINDINGS] = {0, BIT(ORA_AFFECTED) | BIT(ORA_IR_PROVIDER) | BIT(ORA_CSIRT),
-                      BIT(ORA_REGULATOR), 0, 0, 0, 0},
-    [ORA_NOTIFICATIONS] = {0, BIT(ORA_AFFECTED) | BIT(ORA_CSIRT) | BIT(ORA_REGULATOR), 0, 1, 0, 0,
-                           0},
-    [ORA_INTERNAL] = {0, 0, 0, 0, 0, 0, 1},
+                      BIT(ORA_REGULATOR), 0, 0, 0},
+    [ORA_NOTIFICATIONS] = {0, BIT(ORA_AFFECTED) | BIT(ORA_CSIRT) | BIT(ORA_REGULATOR), 0, 1, 0, 0},
+    [ORA_INTERNAL] = {0, 0, 0, 0, 0, 1},
 };
 
 /* ---- section 2.4: who may ask for a channel (subscribe, history) -------- */
@@ -103,7 +99,7 @@ struct fwd_rule {
 };
 
 static const struct fwd_rule fwd_rules[ORA_NTLP] = {
-    [ORA_CLEAR] = {ORA_CLEAR, 0, B_ANY},         [ORA_GREEN] = {ORA_GREEN, 0, B_ANY},
+    [ORA_CLEAR] = {ORA_CLEAR, 0, B_ANY},         [ORA_GREEN] = {ORA_GREEN, 1, B_ANY},
     [ORA_AMBER] = {ORA_AMBER, 1, B_OWN_CLIENTS}, [ORA_AMBER_STRICT] = {ORA_AMBER_STRICT, 1, B_OWN},
     [ORA_RED] = {ORA_NTLP, 0, B_NEVER},
 };
@@ -383,10 +379,10 @@ forward_allowed(const struct ora_roster *r, const struct ora_incident *in,
     }
     switch (rule->bound) {
     case B_ANY:
-        /* CLEAR and GREEN: only the label order; grants do not change it
-         * ("a CLEAR forward of a GREEN record [is] allowed only to ref's
-         * sender"). */
-        return q->tlp >= rule->min_tlp;
+        /* CLEAR and GREEN: only the label order, outside `internal`; grants
+         * do not change it ("a CLEAR forward of a GREEN record on a channel
+         * other than internal [is] allowed only to ref's sender"). */
+        return q->tlp >= rule->min_tlp || (rule->internal_exempt && q->channel == ORA_INTERNAL);
     case B_OWN_CLIENTS:
         allowed = BIT(own) | clients_of(in, own);
         break;
@@ -582,6 +578,17 @@ valid_spoc(const struct ora_roster *r, int spoc, int org) {
     return spoc >= 0 && r->parts[spoc].org == org && !r->parts[spoc].revoked;
 }
 
+/* A new SPOC or coordinator: 400 for an id that is no participant at all,
+ * and for coord.add a revoked one; 309 for a SPOC of another organisation
+ * or revoked. */
+static int
+new_spoc(const struct ora_roster *r, int spoc, int org) {
+    if (spoc == ORA_NOBODY) {
+        return IRBUS_ENOTFOUND;
+    }
+    return valid_spoc(r, spoc, org) ? 0 : IRBUS_EHANDOVER;
+}
+
 /* Section 4: who may send the command (308; 309 for a handover). */
 static int
 command_sender(const struct ora_incident *in, const struct ora_command *c) {
@@ -597,9 +604,9 @@ command_sender(const struct ora_incident *in, const struct ora_command *c) {
 
 /* What the command names must exist, or not yet (400, 401); a new SPOC must
  * be an unrevoked participant of the organisation (309); a state only moves
- * forward (402). Reading: the text orders none of these; an organisation
- * that is not a party (handover) or already one (party.add) is answered
- * before its SPOC is looked at. */
+ * forward (402). Reading: the text lists these codes without an order; an
+ * organisation that is not a party (handover) or already one (party.add)
+ * is answered before its SPOC is looked at. */
 static int
 command_target(const struct ora_roster *r, const struct ora_incident *in,
                const struct ora_command *c) {
@@ -608,15 +615,18 @@ command_target(const struct ora_roster *r, const struct ora_incident *in,
         if (in->party[c->org].present) {
             return IRBUS_EEXIST;
         }
-        return c->spoc < 0 || valid_spoc(r, c->spoc, c->org) ? 0 : IRBUS_EHANDOVER;
+        return c->spoc == -1 ? 0 : new_spoc(r, c->spoc, c->org);
     case ORA_CMD_HANDOVER:
         if (!in->party[c->org].present) {
             return IRBUS_ENOTFOUND;
         }
-        return valid_spoc(r, c->spoc, c->org) ? 0 : IRBUS_EHANDOVER;
+        return new_spoc(r, c->spoc, c->org);
     case ORA_CMD_PARTY_REMOVE:
         return in->party[c->org].present ? 0 : IRBUS_ENOTFOUND;
     case ORA_CMD_COORD_ADD:
+        if (c->participant == ORA_NOBODY || r->parts[c->participant].revoked) {
+            return IRBUS_ENOTFOUND;
+        }
         return ora_is_coord(in, c->participant) ? IRBUS_EEXIST : 0;
     case ORA_CMD_STATE_SET:
         return c->state > in->state ? 0 : IRBUS_ESTATE;
@@ -625,11 +635,9 @@ command_target(const struct ora_roster *r, const struct ora_incident *in,
     }
 }
 
-/* Order: the sender's key (205), the incident (400), who may send it (308,
- * 309), then a closed incident (402: "Commands on a closed incident answer
- * 402"), then what the command names. Reading: section 4 orders neither;
- * this is the order of section 1 for publishes (who, then closed), unless
- * ORA_COMMANDS_STATE_FIRST. */
+/* Section 4's order: the sender's key (205), the incident (400), who sends
+ * it (308, 309), then the incident's state: closed (402) before what the
+ * command names. */
 int
 ora_command(const struct ora_roster *r, const struct ora_incident *in,
             const struct ora_command *c) {
@@ -643,9 +651,6 @@ ora_command(const struct ora_roster *r, const struct ora_incident *in,
     }
     if (!in->exists) {
         return IRBUS_ENOTFOUND;
-    }
-    if (in->state == ORA_CLOSED && r->command_reading == ORA_COMMANDS_STATE_FIRST) {
-        return IRBUS_ESTATE;
     }
     if ((rc = command_sender(in, c)) != 0) {
         return rc;
@@ -744,10 +749,6 @@ channel_read(const struct ora_roster *r, const struct ora_incident *in, int p,
     }
     if (rule->spoc_for_organisation && ora_is_spoc(r, in, p) &&
         (rec->nto == 0 || addressed(r, rec, p) || rec->sender_org == r->parts[p].org)) {
-        return 1;
-    }
-    if (rule->named && r->coord_reading == ORA_COORD_NAMED_READS && rec->tlp == ORA_RED &&
-        in_to(rec, ORA_ID_PART, p)) {
         return 1;
     }
     return rule->sender_organisation && rec->sender_org == r->parts[p].org;

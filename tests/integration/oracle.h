@@ -103,31 +103,13 @@ struct ora_part {
 enum ora_grant_reading { ORA_GRANT_WITH_REF, ORA_GRANT_AS_REF, ORA_GRANT_AS_STORED };
 enum ora_request_reading { ORA_REQUEST_AS_SAID, ORA_REQUEST_AS_STORED, ORA_REQUEST_RED_TO_SENDER };
 /*
- * Section 2.1, `coordination`: "P is a coord; or P is the SPOC of its party
- * and r's `to` is empty, or P is addressed, or r's sender organisation is
- * P's organisation", with the paragraph after the table: the former SPOC no
- * longer reads "(unless it is a coordinator or named in a RED `to`)".
- *   ORA_COORD_NAMED_READS  a participant named in a RED `to` reads it, SPOC
- *                          or not (the paragraph);
- *   ORA_COORD_SPOC_ONLY    only a coordinator or the SPOC (when `to` is
- *                          empty, it is addressed, or r is from its
- *                          organisation).
  * Section 3.1, the grant paragraph ("whatever the label order"):
  *   ORA_FORWARD_GRANTS_WIDEN  only once a grant for ref exists;
  *   ORA_FORWARD_ALWAYS_WIDE   also without any grant (then AMBER inside the
  *                             forwarder's organisation is enough for an
  *                             AMBER+STRICT record).
  */
-enum ora_coord_reading { ORA_COORD_NAMED_READS, ORA_COORD_SPOC_ONLY };
-/*
- * Section 4: "Commands on a closed incident answer 402", but which comes
- * first when a participant who may not send the command sends it to a
- * closed incident:
- *   ORA_COMMANDS_WHO_FIRST    308 or 309 (as section 1 orders who before
- *                             closed for publishes);
- *   ORA_COMMANDS_STATE_FIRST  402.
- */
-enum ora_command_reading { ORA_COMMANDS_WHO_FIRST, ORA_COMMANDS_STATE_FIRST };
+
 enum ora_forward_reading { ORA_FORWARD_GRANTS_WIDEN, ORA_FORWARD_ALWAYS_WIDE };
 
 /* The roster, and the readings the model takes. parts is owned by whoever
@@ -139,9 +121,7 @@ struct ora_roster {
     int nparts;
     int grant_reading;
     int request_reading;
-    int coord_reading;
     int forward_reading;
-    int command_reading;
 };
 
 struct ora_party {
@@ -203,10 +183,11 @@ struct ora_command {
     int sender;
     int org;         /* party.add, party.remove, spoc.handover */
     int role;        /* party.add */
-    int spoc;        /* party.add (-1: none), spoc.handover */
-    int participant; /* coord.add */
+    int spoc;        /* party.add (-1: none), spoc.handover; ORA_NOBODY: no participant */
+    int participant; /* coord.add; ORA_NOBODY: no participant */
     int state;       /* state.set */
 };
+#define ORA_NOBODY (-2) /* an id that is no participant at all */
 
 /* Names, for messages. */
 const char *ora_channel_name(int ch);

@@ -158,8 +158,8 @@ amber_audience_is_fixed(void) {
  * now. */
 static void
 coordination_follows_the_spoc(void) {
-    const struct ora_id to_e1[] = {ORG(E1)};
-    int r = -1;
+    const struct ora_id to_e1[] = {ORG(E1)}, to_e1a[] = {PART(E1A)};
+    int r = -1, red = -1;
 
     setup();
     CHECK_EQ(msg(OUT, ORA_COORDINATION, ORA_AMBER, ORA_PAP_NONE, 1, to_e1, &r), 0);
@@ -168,9 +168,19 @@ coordination_follows_the_spoc(void) {
     CHECK_EQ(ora_read_check(&roster, &inc, E1B, 1u << ORA_COORDINATION), IRBUS_ECHANNEL);
     CHECK_EQ(command(ORA_CMD_HANDOVER, I1A, E1, 0, E1B), IRBUS_EHANDOVER); /* not its SPOC */
     CHECK_EQ(command(ORA_CMD_HANDOVER, E1A, E1, 0, I1B), IRBUS_EHANDOVER); /* not of E1 */
+    CHECK_EQ(msg(OUT, ORA_COORDINATION, ORA_RED, ORA_PAP_NONE, 1, to_e1a, &red), 0);
+    CHECK(ora_may_see(&roster, &inc, E1A, red));
     CHECK_EQ(command(ORA_CMD_HANDOVER, E1A, E1, 0, E1B), 0);
     CHECK(ora_may_see(&roster, &inc, E1B, r));
     CHECK(!ora_may_see(&roster, &inc, E1A, r));
+    /* "a RED record naming it is no exception" */
+    CHECK(!ora_may_see(&roster, &inc, E1A, red));
+    CHECK(!ora_may_see(&roster, &inc, E1B, red));
+    /* Who may hand over, and to whom (section 4). */
+    CHECK_EQ(command(ORA_CMD_HANDOVER, E1A, E1, 0, E1A), IRBUS_EHANDOVER);
+    CHECK_EQ(command(ORA_CMD_HANDOVER, OUT, E1, 0, ORA_NOBODY), IRBUS_ENOTFOUND);
+    CHECK_EQ(command(ORA_CMD_HANDOVER, OUT, E2, 0, E2A), IRBUS_ENOTFOUND); /* no party */
+    CHECK_EQ(command(ORA_CMD_HANDOVER, I1A, E2, 0, E2A), IRBUS_EHANDOVER);
 }
 
 /* The channel matrix: SPOC cells, has-spoc cells, a coordinator's classes. */
@@ -254,14 +264,16 @@ forwarding_and_grants(void) {
     /* R1 sees the record through the forward, on coordination, once it
      * has a SPOC to read coordination for it. */
     CHECK(!ora_may_see(&roster, &inc, R1A, r));
+    /* A RED forward to a participant of a granted organisation; naming it
+     * does not let it read coordination without being its SPOC. */
+    CHECK_EQ(publish(ORA_C_FORWARD, I1A, ORA_COORDINATION, ORA_G_MSG, ORA_RED, ORA_PAP_NONE, r, 1,
+                     to_r1a, NULL),
+             0);
+    CHECK(!ora_may_see(&roster, &inc, R1A, r));
     CHECK_EQ(command(ORA_CMD_HANDOVER, OUT, R1, 0, R1A), 0);
     CHECK(ora_may_see(&roster, &inc, R1A, r));
     CHECK(ora_in_view(&roster, &inc, R1A, r, 1u << ORA_COORDINATION));
     CHECK(!ora_in_view(&roster, &inc, R1A, r, 1u << ORA_FINDINGS));
-    /* A RED forward to a participant of a granted organisation. */
-    CHECK_EQ(publish(ORA_C_FORWARD, I1A, ORA_COORDINATION, ORA_G_MSG, ORA_RED, ORA_PAP_NONE, r, 1,
-                     to_r1a, NULL),
-             0);
 }
 
 void
