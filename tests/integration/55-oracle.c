@@ -1814,6 +1814,63 @@ readings_string(void) {
     return buf;
 }
 
+/* Section 2.4: "When P stops being a member ... its subscriptions on the
+ * incident end". An ended subscription must give its place back: after 65
+ * rounds of subscribe, removal of the party and re-adding it, the same
+ * connection still subscribes (the limit is 64 subscriptions at a time). */
+static void
+check_ended_subscriptions_free_their_place(void) {
+    irbus_client *coord = w.cl[0], *m = NULL;
+    irbus_key *k = NULL;
+    const char *org = org_table[NORGS - 1].id;
+    int rc = 0, round;
+
+    if (irbus_key_generate(&k) != 0 ||
+        irbus_admin_participant_add(w.op, "slots@reg2", org, irbus_key_public(k), 0, NULL, NULL) !=
+            0 ||
+        (m = connect_as(&w.br, k)) == NULL ||
+        irbus_incident_open(coord, "SLOTS", "ended subscriptions", "none", NULL) != 0) {
+        CHECK(0);
+        goto out;
+    }
+    for (round = 1; round <= 65 && rc == 0; round++) {
+        uint64_t sub = 0;
+        if ((rc = irbus_incident_party_add(coord, "SLOTS", org, "regulator", NULL, NULL)) != 0 ||
+            (rc = irbus_subscribe(m, "SLOTS", "status", IRBUS_FROM_NEW, 16, &sub)) != 0 ||
+            (rc = irbus_incident_party_remove(coord, "SLOTS", org, NULL)) != 0) {
+            break;
+        }
+        unsubscribe_quietly(m, sub); /* the broker ended it already */
+    }
+    if (rc != 0) {
+        printf("55-oracle: DISAGREE: a subscription ended by the removal of its party keeps its "
+               "place: in round %d of party.add, subscribe, party.remove the answer was %s\n",
+               round, code_name(rc));
+        w.t.disagreements++;
+    }
+    w.t.requests += (unsigned long)round * 3;
+out:
+    irbus_client_destroy(&m);
+    irbus_key_destroy(&k);
+}
+
+/* New connections for everyone, every so often: should the broker keep
+ * ended subscriptions (see above), a connection would run out of places
+ * and every later subscribe would be refused, burying other findings. */
+static void
+reconnect_all(void) {
+    for (int p = 0; p < w.nshared; p++) {
+        irbus_client_destroy(&w.cl[p]);
+        w.cl[p] = connect_as(&w.br, w.keys[p]);
+        irbus_client_set_timeout(w.cl[p], 10000);
+    }
+    for (int x = 0; x < w.npool; x++) {
+        irbus_client_destroy(&w.pool[x].cl);
+        w.pool[x].cl = connect_as(&w.br, w.pool[x].key);
+        irbus_client_set_timeout(w.pool[x].cl, 10000);
+    }
+}
+
 static double
 now_s(void) {
     struct timespec ts;
@@ -1870,6 +1927,7 @@ main(int argc, char **argv) {
         return check_done("55-oracle");
     }
     print_roster();
+    check_ended_subscriptions_free_their_place();
     start = now_s();
     for (unsigned long i = only_one ? only : 1; i <= (only_one ? only : trials); i++) {
         run_trial(i);
@@ -1877,6 +1935,9 @@ main(int argc, char **argv) {
             printf("55-oracle: the broker died during trial %lu\n", i);
             w.t.disagreements++;
             break;
+        }
+        if (i % 500 == 0) {
+            reconnect_all();
         }
         if (i % 1000 == 0) {
             printf("55-oracle: %lu trials, %.1f s, %lu disagreements so far\n", i, now_s() - start,
