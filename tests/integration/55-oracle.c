@@ -1195,9 +1195,11 @@ generate(struct trial *t) {
             gen_request(t, &a, ORA_C_SHARE_REQUEST);
         } else if (r < 71) {
             gen_request(t, &a, ORA_C_SHARE_GRANT);
-        } else if (r < 93) {
+        } else if (r < 94) {
             gen_command(t, &a);
         } else if (r < 95) {
+            /* Rare: every revocation uses up a participant, and the
+             * broker's roster lookups grow with the roster. */
             int cand[MAX_FRESH], n = 0;
             for (int k = 0; k < MAX_FRESH; k++) {
                 if (t->fresh_made[k] && !w.parts[FRESH_SLOT(k)].revoked) {
