@@ -1886,7 +1886,7 @@ main(int argc, char **argv) {
     unsigned long trials = argc > 2 ? strtoul(argv[2], NULL, 10) : 10000, only = 0;
     double seconds = 0, start;
     const char *e;
-    int only_one = 0;
+    int only_one = 0, rc;
 
     if ((e = getenv("IRB_ORACLE_TRIALS")) != NULL) {
         trials = strtoul(e, NULL, 10);
@@ -1923,8 +1923,8 @@ main(int argc, char **argv) {
     printf("55-oracle: readings of policy.md: %s (IRB_ORACLE_READINGS)\n", readings_string());
     printf("55-oracle: broker data in %s%s\n", w.br.data,
            is_tmpfs(getenv("TMPDIR")) ? " (tmpfs)" : "");
-    CHECK_EQ(make_roster(), 0);
-    if (check_failures > 0) {
+    if ((rc = make_roster()) != 0) {
+        CHECK_EQ(rc, 0);
         broker_cleanup(&w.br);
         return check_done("55-oracle");
     }
