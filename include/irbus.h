@@ -96,7 +96,7 @@ enum irbus_error {
     IRBUS_EKEYPERM = -604, /**< a secret key file is readable by group or others, or a symlink */
     IRBUS_ETIMEOUT = -605, /**< no answer within the timeout */
     IRBUS_ECRYPTO = -606,  /**< the crypto library failed to initialise */
-    IRBUS_ERESET = -607,   /**< the connection was lost and made again: subscriptions ended */
+    IRBUS_ERESET = -607,   /**< the connection was lost: subscriptions ended, answers owed lost */
 };
 
 /**
