@@ -217,9 +217,9 @@ IRBUS_EXPORT void irbus_key_destroy(irbus_key **keyp);
  *
  * A client is one DEALER connection to irbusd over CURVE, authenticated
  * with the caller's identity key. Every request waits for its answer (with
- * the client's timeout); deliveries that arrive meanwhile are queued inside
- * the client, never dropped: their number is bounded by the credit the
- * client has granted.
+ * the client's timeout), except pipelined publishes (irbus_publish_send);
+ * deliveries that arrive meanwhile are queued inside the client, never
+ * dropped: their number is bounded by the credit the client has granted.
  *
  * Every receipt is verified against the broker's public key and every
  * delivered or historical message against its sender's signature before
@@ -307,7 +307,13 @@ IRBUS_EXPORT void irbus_client_set_timeout(irbus_client *c, int timeout_ms);
 /**
  * A file descriptor that becomes readable when the client may have input
  * (ZeroMQ's ZMQ_FD: edge-triggered; after it fires, call irbus_receive with
- * timeout 0 until it returns IRBUS_ETIMEOUT).
+ * timeout 0 until it returns IRBUS_ETIMEOUT, and irbus_publish_result with
+ * timeout 0 until it returns IRBUS_ETIMEOUT or IRBUS_ENOTFOUND). It fires
+ * for input not yet read: what one call reads and keeps for another (a
+ * delivery during a request, a pipelined answer during irbus_receive, a
+ * delivery during irbus_publish_result) does not make it fire again, so a
+ * client that both subscribes and pipelines publishes should not wait on
+ * it without a timeout.
  *
  * @return 0 or IRBUS_EIO.
  */
