@@ -12,6 +12,10 @@
 void
 irb_incidents_fini(struct irb_incidents *t) {
     for (size_t i = 0; i < t->n; i++) {
+        for (size_t k = 0; k < t->v[i]->nshares; k++) {
+            free(t->v[i]->shares[k].meta);
+        }
+        free(t->v[i]->shares);
         free(t->v[i]);
     }
     free(t->v);
@@ -87,6 +91,61 @@ irb_incident_is_coord(const struct irb_incident *in, const char *participant, si
     return 0;
 }
 
+int
+irb_incident_add_share(struct irb_incident *in, uint8_t cls, uint64_t ref, uint64_t seq,
+                       const uint8_t *meta, size_t len) {
+    struct irb_share *sh;
+    size_t at;
+    uint8_t *copy;
+
+    if (in->nshares >= IRB_MAX_SHARES) {
+        return IRBUS_ELIMIT;
+    }
+    if (in->nshares == in->capshares) {
+        size_t nc = in->capshares ? in->capshares * 2 : 8;
+        struct irb_share *v = realloc(in->shares, nc * sizeof *v);
+        if (v == NULL) {
+            return IRBUS_ENOMEM;
+        }
+        in->shares = v;
+        in->capshares = nc;
+    }
+    if ((copy = malloc(len)) == NULL) {
+        return IRBUS_ENOMEM;
+    }
+    memcpy(copy, meta, len);
+    /* Kept sorted by ref, so the policy finds a record's shares by binary
+     * search (at most IRB_MAX_SHARES entries move). */
+    at = irb_incident_shares_of(in, ref);
+    while (at < in->nshares && in->shares[at].ref == ref) {
+        at++;
+    }
+    memmove(&in->shares[at + 1], &in->shares[at], (in->nshares - at) * sizeof *sh);
+    sh = &in->shares[at];
+    sh->meta = copy;
+    sh->len = len;
+    sh->ref = ref;
+    sh->seq = seq;
+    sh->cls = cls;
+    in->nshares++;
+    return 0;
+}
+
+size_t
+irb_incident_shares_of(const struct irb_incident *in, uint64_t ref) {
+    size_t lo = 0, hi = in->nshares;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (in->shares[mid].ref < ref) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo;
+}
+
 /* The SPOC must be a participant of the party's organisation. */
 static int
 spoc_ok(irb_str spoc, irb_str org, irb_org_of_fn org_of, void *ctx) {
@@ -95,7 +154,7 @@ spoc_ok(irb_str spoc, irb_str org, irb_org_of_fn org_of, void *ctx) {
     if (o == NULL) {
         return IRBUS_ENOTFOUND;
     }
-    return id_eq(o, org.p, org.len) ? 0 : IRBUS_EDENIED;
+    return id_eq(o, org.p, org.len) ? 0 : IRBUS_EHANDOVER;
 }
 
 int
@@ -129,14 +188,16 @@ irb_incident_check(const struct irb_incident *in, const struct irb_env *e, irb_o
             return IRBUS_ENOTFOUND;
         }
         return spoc_ok(e->spoc, e->org, org_of, ctx);
-    case IRB_K_COORD_ADD:
-        if (org_of(ctx, e->participant.p, e->participant.len) == NULL) {
+    case IRB_K_COORD_ADD: {
+        const char *o = org_of(ctx, e->participant.p, e->participant.len);
+        if (o == NULL || o[0] == 0) { /* unknown, or revoked */
             return IRBUS_ENOTFOUND;
         }
         if (irb_incident_is_coord(in, e->participant.p, e->participant.len)) {
             return IRBUS_EEXIST;
         }
         return in->ncoords >= IRB_MAX_COORDS ? IRBUS_ELIMIT : 0;
+    }
     case IRB_K_STATE_SET:
         /* The lifecycle only moves forward: open, contained, recovered, closed. */
         return e->state > in->state ? 0 : IRBUS_ESTATE;

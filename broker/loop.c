@@ -69,6 +69,11 @@ struct pending {
     struct irb_incident *in;
     uint64_t seq, btime;
     uint8_t hash[32];
+    /* a forward or grant: what the policy keeps of it once committed */
+    uint8_t share_cls;
+    uint64_t share_ref;
+    uint8_t *share_meta; /* owned; NULL when none */
+    size_t share_len;
 };
 
 struct saved_head {
@@ -116,6 +121,7 @@ struct verifier {
 struct irb_loop {
     struct pending p[BATCH_MAX];
     size_t np;
+    size_t nshares; /* pending entries that carry a share */
     struct saved_head h[BATCH_MAX];
     size_t nh;
     struct sender_seq s[BATCH_MAX];
@@ -354,9 +360,10 @@ batch_fail(struct irb_broker *b, int rc) {
     }
     for (size_t i = 0; i < l->np; i++) {
         send_error(b, &l->p[i].to, l->p[i].id, rc, store_failed_text(rc));
+        free(l->p[i].share_meta);
     }
     irb_warn("batch_failed records=%zu rc=%d", l->np, rc);
-    l->np = l->nh = l->ns = 0;
+    l->np = l->nh = l->ns = l->nshares = 0;
 }
 
 /* Commit the batch and answer it. Returns 0, IRBUS_ESTORAGEFULL (answered
@@ -375,13 +382,25 @@ flush(struct irb_broker *b) {
         return rc == IRBUS_ESTORAGEFULL ? rc : IRBUS_EIO;
     }
     for (size_t i = 0; i < l->np; i++) {
-        if (l->p[i].receipt) {
-            send_receipt(b, &l->p[i]);
+        struct pending *p = &l->p[i];
+        if (p->share_meta != NULL) {
+            /* Room was reserved at append (IRB_MAX_SHARES); only memory can
+             * fail here, and a forward the policy does not know of shows
+             * less, never more. */
+            if (irb_incident_add_share(p->in, p->share_cls, p->share_ref, p->seq, p->share_meta,
+                                       p->share_len) != 0) {
+                irb_error("share_not_kept incident=%s seq=%llu reason=out_of_memory", p->in->id,
+                          (unsigned long long)p->seq);
+            }
+            free(p->share_meta);
+        }
+        if (p->receipt) {
+            send_receipt(b, p);
         } else {
-            send_ok(b, &l->p[i].to, l->p[i].id, 0);
+            send_ok(b, &p->to, p->id, 0);
         }
     }
-    l->np = l->nh = l->ns = 0;
+    l->np = l->nh = l->ns = l->nshares = 0;
     return 0;
 }
 
@@ -435,6 +454,13 @@ conn_get(struct irb_broker *b, const struct slot *s) {
     return c;
 }
 
+/* End subscription k of c. */
+static void
+sub_end(struct irb_conn *c, size_t k) {
+    c->queued -= c->subs[k].inflight_n;
+    c->subs[k] = c->subs[--c->nsubs];
+}
+
 /* Forget connections that hold no subscription and have been silent for
  * IRB_CONN_IDLE_MS: ZeroMQ does not tell a ROUTER that a peer left, and a
  * connection without subscriptions is rebuilt from its next message. */
@@ -481,26 +507,40 @@ sender_last(struct irb_broker *b, const uint8_t pk[32]) {
     return seq;
 }
 
-/* Append a verified, allowed envelope to log `in` in the open batch and
- * queue its receipt. */
+/* Append a verified, allowed envelope with meta m to log `in` in the open
+ * batch and queue its receipt; `share` (a forward's or grant's entry for
+ * the policy) is kept once the batch commits. */
 static int
 append(struct irb_broker *b, const struct irb_peer *to, uint64_t id, struct irb_incident *in,
        const struct irb_frame *f, const struct irb_env *e, const uint8_t digest[32],
-       const struct irb_meta *m, int is_command) {
+       const struct irb_meta *m, const struct irb_meta *share) {
     struct irb_loop *l = b->loop;
     uint8_t meta[IRB_META_MAX], hash[32];
     size_t ml = irb_meta_encode(m, meta);
     uint64_t btime = now_ms(), seq = in->head + 1;
     struct irb_stored r;
     struct pending *p;
+    uint8_t *sm = NULL;
+    size_t sl = 0;
     int rc;
 
+    if (share != NULL) {
+        /* kept in memory once committed (flush) */
+        if ((sm = malloc(IRB_META_MAX)) == NULL) {
+            return IRBUS_EINTERNAL;
+        }
+        sl = irb_meta_encode(share, sm);
+    }
     irb_chain_next(in->hash, seq, btime, digest, f->sig.p, meta, ml, hash);
     r = (struct irb_stored){in->id,   strlen(in->id), seq, btime,    hash,
                             f->sig.p, meta,           ml,  f->env.p, f->env.len};
-    if ((rc = irb_store_put_record(b->store, &r, is_command)) != 0 ||
+    /* Commands, forwards and grants are indexed: recovery rebuilds the
+     * incident and its shares from them. */
+    if ((rc = irb_store_put_record(
+             b->store, &r, m->cls != IRB_MC_MESSAGE && m->cls != IRB_MC_SHARE_REQUEST)) != 0 ||
         (rc = irb_store_put_head(b->store, in->id, strlen(in->id), seq, hash)) != 0 ||
         (rc = irb_store_put_sender(b->store, e->sender.p, e->seq)) != 0) {
+        free(sm);
         return rc;
     }
     l->h[l->nh].in = in;
@@ -520,6 +560,11 @@ append(struct irb_broker *b, const struct irb_peer *to, uint64_t id, struct irb_
     p->seq = seq;
     p->btime = btime;
     memcpy(p->hash, hash, 32);
+    p->share_meta = sm;
+    p->share_len = sl;
+    p->share_cls = share != NULL ? share->cls : 0;
+    p->share_ref = share != NULL ? share->ref : 0;
+    l->nshares += share != NULL;
     return 0;
 }
 
@@ -549,26 +594,26 @@ check_signed(struct irb_broker *b, const struct slot *s, const char **why) {
     return 0;
 }
 
+/* The meta of a command record: on status, GREEN, seen by every member. */
 static void
-fill_meta(struct irb_meta *m, const struct irb_env *e, const struct irb_participant *p,
-          int is_command) {
+command_meta(struct irb_meta *m, const char *sender, const char *org) {
     memset(m, 0, sizeof *m);
-    m->is_command = (uint8_t)is_command;
-    m->channel = is_command ? IRB_CH_STATUS : e->channel;
-    m->tlp = is_command ? IRB_TLP_GREEN : e->tlp;
-    m->sender = (irb_str){p->id, strlen(p->id)};
-    m->org = (irb_str){p->org, strlen(p->org)};
-    if (!is_command) {
-        m->nto = e->nto;
-        memcpy(m->to, e->to, sizeof(irb_str) * e->nto);
-    }
+    m->cls = IRB_MC_COMMAND;
+    m->channel = IRB_CH_STATUS;
+    m->tlp = IRB_TLP_GREEN;
+    m->sender = (irb_str){sender, strlen(sender)};
+    m->org = (irb_str){org, strlen(org)};
 }
 
+/* For irb_incident_check: a revoked participant may hold no role. */
 static const char *
 org_of(void *ctx, const char *participant, size_t len) {
     const struct irb_participant *p = irb_roster_participant(ctx, participant, len);
 
-    return p != NULL ? p->org : NULL;
+    if (p == NULL) {
+        return NULL;
+    }
+    return p->revoked ? "" : p->org;
 }
 
 static void
@@ -578,19 +623,173 @@ drop_subs_of(struct irb_broker *b, irb_str participant) {
         if (strlen(c->user) == participant.len &&
             memcmp(c->user, participant.p, participant.len) == 0) {
             c->nsubs = 0;
+            c->queued = 0;
         }
     }
 }
 
 /* ---- handlers ----------------------------------------------------------- */
 
+/* A denial: answered with its code and the rule's name, logged at warning
+ * level, counted, and kept in the list of recent denials. */
 static void
-denied(struct irb_broker *b, struct irb_conn *c, uint64_t id, const char *rule) {
-    char msg[160];
+denied(struct irb_broker *b, struct irb_conn *c, uint64_t id, int code, const char *incident) {
+    const char *rule = irb_policy_rule_name(code);
+    struct irb_denials *d = &b->denials;
+    struct irb_denial *x = &d->recent[d->total % IRB_DENIALS_KEPT];
+    size_t k = (size_t)(-code - 300);
+    char msg[IRB_MAX_ERRMSG];
 
-    irb_warn("denied participant=%s rule=%s", c->user, rule);
-    snprintf(msg, sizeof msg, "rule %s", rule);
-    send_error(b, &c->peer, id, IRBUS_EDENIED, msg);
+    d->total++;
+    if (k < IRB_DENIAL_CODES) {
+        d->count[k]++;
+    }
+    x->when = now_ms();
+    x->code = -code;
+    snprintf(x->user, sizeof x->user, "%s", c->user);
+    snprintf(x->incident, sizeof x->incident, "%s", incident != NULL ? incident : "");
+    irb_warn("denied participant=%s code=%d rule=%s incident=%s count=%llu", c->user, -code, rule,
+             incident != NULL ? incident : "-",
+             (unsigned long long)(k < IRB_DENIAL_CODES ? d->count[k] : d->total));
+    snprintf(msg, sizeof msg, "rule %s", rule); /* irbus_strerror(code) says the rest */
+    send_error(b, &c->peer, id, code, msg);
+}
+
+/* The record a forward or share refers to, read from the log. */
+struct ref_rec {
+    int found;
+    uint8_t digest[32];
+    uint8_t meta[IRB_META_MAX];
+    size_t metalen;
+};
+
+static int
+ref_cb(void *ctx, const struct irb_stored *r) {
+    struct ref_rec *rr = ctx;
+
+    if (r->metalen > sizeof rr->meta) {
+        return IRBUS_ECORRUPT;
+    }
+    memcpy(rr->meta, r->meta, r->metalen);
+    rr->metalen = r->metalen;
+    irb_digest(IRB_DOMAIN_ENVELOPE, r->env, r->envlen, rr->digest);
+    rr->found = 1;
+    return 1;
+}
+
+/* Find record e->ref for participant p and check it may be referred to:
+ * 0 with its meta in *rm (borrowing from rr), or an answer already sent
+ * (returns 1). The answer for a record p may not see is the one for a
+ * record that does not exist. */
+static int
+find_ref(struct irb_broker *b, struct irb_conn *c, uint64_t id, struct irb_incident *in,
+         const struct irb_participant *p, const struct irb_env *e, struct ref_rec *rr,
+         struct irb_meta *rm) {
+    const char *rule = "";
+    char msg[128];
+
+    memset(rr, 0, offsetof(struct ref_rec, meta));
+    if (e->ref <= in->head &&
+        irb_store_scan(b->store, in->id, strlen(in->id), e->ref, e->ref, ref_cb, rr) != 0) {
+        send_error(b, &c->peer, id, IRBUS_EINTERNAL, "cannot read the history");
+        return 1;
+    }
+    if (!rr->found || irb_meta_decode(rr->meta, rr->metalen, rm) != 0 ||
+        irb_policy_check(&(struct irb_policy_q){IRB_ACT_SEE, &b->roster, in, p, NULL, rm,
+                                                (1u << IRB_CH_COUNT) - 1, e->ref},
+                         &rule) != 0) {
+        snprintf(msg, sizeof msg, "no record %llu in this incident that you may see",
+                 (unsigned long long)e->ref);
+        send_error(b, &c->peer, id, IRBUS_ENOTFOUND, msg);
+        return 1;
+    }
+    if (rm->cls != IRB_MC_MESSAGE) {
+        send_error(b, &c->peer, id, IRBUS_EVALUE,
+                   "only a message can be forwarded or shared, not a command, forward or share");
+        return 1;
+    }
+    if (sodium_memcmp(rr->digest, e->ref_hash.p, 32) != 0) {
+        send_error(b, &c->peer, id, IRBUS_EVALUE,
+                   "ref_hash is not the envelope digest of record ref");
+        return 1;
+    }
+    return 0;
+}
+
+/* A publish-class submission, signature and replay checked: policy, then
+ * into the open batch. Returns 0, or IRBUS_EIO (a commit failed: fatal). */
+static int
+handle_publish(struct irb_broker *b, struct irb_conn *c, const struct slot *s,
+               const struct irb_participant *p) {
+    const struct irb_frame *f = &s->f;
+    const struct irb_env *e = &s->e;
+    struct irb_policy_q q = {IRB_ACT_PUBLISH, &b->roster, NULL, p, e, NULL, 0, 0};
+    struct irb_meta m, rm, g;
+    const struct irb_meta *share = NULL;
+    struct ref_rec *rr = NULL;
+    struct irb_incident *in;
+    const char *rule = "";
+    int rc, referring = e->kind == IRB_K_FORWARD || e->kind == IRB_K_SHARE_REQUEST ||
+                        e->kind == IRB_K_SHARE_GRANT;
+
+    in = irb_incident_find(&b->incidents, e->incident.p, e->incident.len);
+    if (in == NULL || in->head == 0) {
+        send_error(b, &c->peer, f->id, IRBUS_ENOTFOUND, "no such incident");
+        return 0;
+    }
+    if (in->corrupt) {
+        send_error(b, &c->peer, f->id, IRBUS_ECORRUPT, "this incident's history does not verify");
+        return 0;
+    }
+    if (e->kind > IRB_K_FEEDBACK) {
+        send_error(b, &c->peer, f->id, IRBUS_EMSGTYPE, "kind not accepted on publish");
+        return 0;
+    }
+    q.in = in;
+    if ((rc = irb_policy_check(&q, &rule)) != 0) {
+        denied(b, c, f->id, rc, in->id);
+        return 0;
+    }
+    if (referring) {
+        if ((rr = malloc(sizeof *rr)) == NULL) {
+            send_error(b, &c->peer, f->id, IRBUS_EINTERNAL, "out of memory");
+            return 0;
+        }
+        if (find_ref(b, c, f->id, in, p, e, rr, &rm) != 0) {
+            goto out;
+        }
+        q.act = IRB_ACT_REFER;
+        q.m = &rm;
+        q.seq = e->ref;
+        if ((rc = irb_policy_check(&q, &rule)) != 0) {
+            denied(b, c, f->id, rc, in->id);
+            goto out;
+        }
+        if (e->kind != IRB_K_SHARE_REQUEST && in->nshares + b->loop->nshares >= IRB_MAX_SHARES) {
+            send_error(b, &c->peer, f->id, IRBUS_ELIMIT,
+                       "this incident holds the most forwards and grants it can (4096)");
+            goto out;
+        }
+    }
+    irb_policy_meta(in, p, e, referring ? &rm : NULL, e->ref, &m);
+    if (e->kind == IRB_K_FORWARD) {
+        share = &m;
+    } else if (e->kind == IRB_K_SHARE_GRANT) {
+        irb_policy_grant_entry(e, &m, &g);
+        share = &g;
+    }
+    if (batch_full(b->loop) && (rc = flush(b)) == IRBUS_EIO) {
+        free(rr);
+        return rc;
+    }
+    if ((rc = append(b, &c->peer, f->id, in, f, e, s->digest, &m, share)) != 0) {
+        /* The whole transaction is void: answer everything in it. */
+        batch_fail(b, rc);
+        send_error(b, &c->peer, f->id, rc, store_failed_text(rc));
+    }
+out:
+    free(rr);
+    return 0;
 }
 
 static int
@@ -608,7 +807,7 @@ handle_signed(struct irb_broker *b, struct irb_conn *c, const struct slot *s) {
     if (f->t == IRB_T_ADMIN) {
         a = irb_roster_admin_by_user(&b->roster, c->user);
         if (a == NULL) {
-            denied(b, c, f->id, "roster_commands_need_an_operator_key");
+            denied(b, c, f->id, IRBUS_EOPERATOR, NULL);
             return 0;
         }
     } else if ((p = conn_participant(b, c)) == NULL) {
@@ -621,39 +820,7 @@ handle_signed(struct irb_broker *b, struct irb_conn *c, const struct slot *s) {
         return 0;
     }
     if (f->t == IRB_T_PUBLISH) {
-        in = irb_incident_find(&b->incidents, e->incident.p, e->incident.len);
-        if (in == NULL || in->head == 0) {
-            send_error(b, &c->peer, f->id, IRBUS_ENOTFOUND, "no such incident");
-            return 0;
-        }
-        if (in->corrupt) {
-            send_error(b, &c->peer, f->id, IRBUS_ECORRUPT,
-                       "this incident's history does not verify");
-            return 0;
-        }
-        if (e->kind != IRB_K_MSG && e->kind > IRB_K_FEEDBACK) {
-            send_error(b, &c->peer, f->id, IRBUS_EMSGTYPE, "kind not accepted on publish");
-            return 0;
-        }
-        if (e->kind == IRB_K_FORWARD || e->kind == IRB_K_SHARE_REQUEST ||
-            e->kind == IRB_K_SHARE_GRANT) {
-            denied(b, c, f->id, "forwarding_not_enabled");
-            return 0;
-        }
-        if (irb_policy_check(&(struct irb_policy_q){IRB_ACT_PUBLISH, in, p, e, NULL}, &rule) != 0) {
-            denied(b, c, f->id, rule);
-            return 0;
-        }
-        fill_meta(&m, e, p, 0);
-        if (batch_full(b->loop) && (rc = flush(b)) == IRBUS_EIO) {
-            return rc;
-        }
-        if ((rc = append(b, &c->peer, f->id, in, f, e, digest, &m, 0)) != 0) {
-            /* The whole transaction is void: answer everything in it. */
-            batch_fail(b, rc);
-            send_error(b, &c->peer, f->id, rc, store_failed_text(rc));
-        }
-        return 0;
+        return handle_publish(b, c, s, p);
     }
 
     /* Roster and incident commands: commit what is pending, then this one
@@ -662,14 +829,11 @@ handle_signed(struct irb_broker *b, struct irb_conn *c, const struct slot *s) {
         return rc;
     }
     if (f->t == IRB_T_ADMIN) {
-        static const struct irb_participant operator_ = {"operator", "operator", {0}, {0},
-                                                         0,          0,          0,   0};
         if ((rc = irb_roster_check(&b->roster, e)) != 0) {
             send_error(b, &c->peer, f->id, rc, irbus_strerror(rc));
             return 0;
         }
-        fill_meta(&m, e, &operator_, 1);
-        m.sender = (irb_str){c->user, strlen(c->user)};
+        command_meta(&m, c->user, "operator");
         in = &b->system;
     } else {
         in = irb_incident_find(&b->incidents, e->incident.p, e->incident.len);
@@ -689,17 +853,23 @@ handle_signed(struct irb_broker *b, struct irb_conn *c, const struct slot *s) {
                        "this incident's history does not verify");
             return 0;
         }
-        if (irb_policy_check(&(struct irb_policy_q){IRB_ACT_COMMAND, in, p, e, NULL}, &rule) != 0) {
-            denied(b, c, f->id, rule);
+        if ((rc = irb_policy_check(
+                 &(struct irb_policy_q){IRB_ACT_COMMAND, &b->roster, in, p, e, NULL, 0, 0},
+                 &rule)) != 0) {
+            denied(b, c, f->id, rc, in->id);
             return 0;
         }
         if ((rc = irb_incident_check(in, e, org_of, &b->roster)) != 0) {
-            send_error(b, &c->peer, f->id, rc, irbus_strerror(rc));
+            if (rc == IRBUS_EHANDOVER) {
+                denied(b, c, f->id, rc, in->id);
+            } else {
+                send_error(b, &c->peer, f->id, rc, irbus_strerror(rc));
+            }
             return 0;
         }
-        fill_meta(&m, e, p, 1);
+        command_meta(&m, p->id, p->org);
     }
-    if ((rc = append(b, &c->peer, f->id, in, f, e, digest, &m, 1)) != 0) {
+    if ((rc = append(b, &c->peer, f->id, in, f, e, digest, &m, NULL)) != 0) {
         batch_fail(b, rc);
         send_error(b, &c->peer, f->id, rc, store_failed_text(rc));
         return 0;
@@ -732,6 +902,7 @@ readable(struct irb_broker *b, struct irb_conn *c, const struct irb_frame *f,
     const struct irb_participant *p = conn_participant(b, c);
     struct irb_incident *in;
     const char *rule = "";
+    int rc;
 
     if (p == NULL) {
         send_error(b, &c->peer, f->id, IRBUS_EREVOKED, "this key is revoked or not a participant");
@@ -746,8 +917,11 @@ readable(struct irb_broker *b, struct irb_conn *c, const struct irb_frame *f,
         send_error(b, &c->peer, f->id, IRBUS_ECORRUPT, "this incident's history does not verify");
         return NULL;
     }
-    if (irb_policy_check(&(struct irb_policy_q){IRB_ACT_READ, in, p, NULL, NULL}, &rule) != 0) {
-        denied(b, c, f->id, rule);
+    /* ack names no channels: membership is enough */
+    if ((rc = irb_policy_check(&(struct irb_policy_q){IRB_ACT_READ, &b->roster, in, p, NULL, NULL,
+                                                      f->t == IRB_T_ACK ? 0 : f->channels, 0},
+                               &rule)) != 0) {
+        denied(b, c, f->id, rc, in->id);
         return NULL;
     }
     *pp = p;
@@ -766,17 +940,19 @@ struct hist {
     uint64_t next;
 };
 
+/* May p be shown stored record r on `channels` (replay, live, history)? */
 static int
-wanted(const struct irb_incident *in, const struct irb_participant *p, uint32_t channels,
-       const struct irb_stored *r) {
+wanted(const struct irb_broker *b, const struct irb_incident *in, const struct irb_participant *p,
+       uint32_t channels, const struct irb_stored *r) {
     struct irb_meta m;
     const char *rule;
 
     if (irb_meta_decode(r->meta, r->metalen, &m) != 0) {
         return 0;
     }
-    return (channels & (1u << m.channel)) != 0 &&
-           irb_policy_check(&(struct irb_policy_q){IRB_ACT_SEE, in, p, NULL, &m}, &rule) == 0;
+    return irb_policy_check(
+               &(struct irb_policy_q){IRB_ACT_SEE, &b->roster, in, p, NULL, &m, channels, r->seq},
+               &rule) == 0;
 }
 
 static int
@@ -787,7 +963,7 @@ hist_cb(void *ctx, const struct irb_stored *r) {
     if (h->out->nrecords >= h->limit) {
         return 1;
     }
-    if (wanted(h->in, h->p, h->channels, r)) {
+    if (wanted(h->b, h->in, h->p, h->channels, r)) {
         if (h->used + r->envlen + 64 + 64 > h->cap) {
             return 1; /* the frame is full: `next` says where to go on */
         }
@@ -851,6 +1027,58 @@ done:
     free(out);
 }
 
+/* The operator's list of recent denials: counts per rule, then the last
+ * IRB_DENIALS_KEPT, oldest first, one line each (schema/policy.md 6). */
+static void
+handle_denials(struct irb_broker *b, struct irb_conn *c, const struct irb_frame *f) {
+    const struct irb_denials *d = &b->denials;
+    uint64_t kept = d->total < IRB_DENIALS_KEPT ? d->total : IRB_DENIALS_KEPT;
+    struct irb_frame out;
+    char *text;
+    size_t n = 0;
+
+    if (irb_roster_admin_by_user(&b->roster, c->user) == NULL) {
+        denied(b, c, f->id, IRBUS_EOPERATOR, NULL);
+        return;
+    }
+    if ((text = malloc(IRB_MAX_REPORT)) == NULL) {
+        send_error(b, &c->peer, f->id, IRBUS_EINTERNAL, "out of memory");
+        return;
+    }
+#define ADD(...)                                                                                   \
+    do {                                                                                           \
+        int w_ = n < IRB_MAX_REPORT ? snprintf(text + n, IRB_MAX_REPORT - n, __VA_ARGS__) : 0;     \
+        n = w_ > 0 && (size_t)w_ < IRB_MAX_REPORT - n ? n + (size_t)w_ : n;                        \
+    } while (0)
+    ADD("denials total=%llu since the broker started\n", (unsigned long long)d->total);
+    for (int k = 0; k < IRB_DENIAL_CODES; k++) {
+        if (d->count[k] > 0) {
+            ADD("count code=%d rule=%s n=%llu\n", 300 + k, irb_policy_rule_name(-(300 + k)),
+                (unsigned long long)d->count[k]);
+        }
+    }
+    for (uint64_t i = d->total - kept; i < d->total; i++) {
+        const struct irb_denial *x = &d->recent[i % IRB_DENIALS_KEPT];
+        time_t secs = (time_t)(x->when / 1000);
+        struct tm tm;
+        char when[32] = "?";
+        if (gmtime_r(&secs, &tm) != NULL) {
+            strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+        }
+        ADD("%s.%03uZ participant=%s code=%d rule=%s incident=%s\n", when,
+            (unsigned)(x->when % 1000), x->user, x->code, irb_policy_rule_name(-x->code),
+            x->incident[0] ? x->incident : "-");
+    }
+#undef ADD
+    memset(&out, 0, offsetof(struct irb_frame, records));
+    out.v = 1;
+    out.t = IRB_T_DENIALS_RESULT;
+    out.id = f->id;
+    out.text = (irb_str){text, n};
+    send_answer(b, &c->peer, &out);
+    free(text);
+}
+
 /* Requests other than signed submissions. Subscribe and history first
  * commit what is pending, so that they start from, and show, only durable
  * records: a record is visible once its receipt can be sent. Returns 0 or
@@ -904,8 +1132,7 @@ handle_request(struct irb_broker *b, struct irb_conn *c, const struct irb_frame 
                     c->subs[i].inflight_n -= n;
                     c->queued -= n;
                 } else {
-                    c->queued -= c->subs[i].inflight_n;
-                    c->subs[i] = c->subs[--c->nsubs];
+                    sub_end(c, i);
                 }
                 send_ok(b, &c->peer, f->id, 0);
                 return 0;
@@ -935,10 +1162,14 @@ handle_request(struct irb_broker *b, struct irb_conn *c, const struct irb_frame 
             send_error(b, &c->peer, f->id, rc, store_failed_text(rc));
             return 0;
         }
-        b->loop->p[b->loop->np++] = (struct pending){c->peer, f->id, 0, in, f->seq, 0, {0}};
+        b->loop->p[b->loop->np++] =
+            (struct pending){.to = c->peer, .id = f->id, .in = in, .seq = f->seq};
         return 0;
     case IRB_T_HISTORY:
         handle_history(b, c, f);
+        return 0;
+    case IRB_T_DENIALS:
+        handle_denials(b, c, f);
         return 0;
     default:
         send_error(b, &c->peer, f->id, IRBUS_EMSGTYPE, "a client does not send this frame type");
@@ -1083,7 +1314,7 @@ pump_cb(void *ctx, const struct irb_stored *r) {
     if (pu->s->credit == 0) {
         return 1;
     }
-    if (wanted(pu->s->in, pu->p, pu->s->channels, r)) {
+    if (wanted(pu->b, pu->s->in, pu->p, pu->s->channels, r)) {
         /* The byte budget bounds what a subscriber that stops reading
          * leaves queued in the broker, whatever its credit. */
         if ((pu->s->inflight != 0 && pu->s->inflight + r->envlen > IRB_MAX_INFLIGHT_BYTES) ||
@@ -1122,10 +1353,23 @@ pump(struct irb_broker *b) {
         struct pump pu = {b, b->conns[i], NULL, NULL, 0};
         pu.p = conn_participant(b, pu.c);
         if (pu.p == NULL) {
-            pu.c->nsubs = 0; /* revoked or rotated away: nothing more is delivered */
+            /* revoked or rotated away: nothing more is delivered */
+            pu.c->nsubs = 0;
+            pu.c->queued = 0;
         }
         for (size_t k = 0; k < pu.c->nsubs && !pu.gone; k++) {
+            const char *rule;
             pu.s = &pu.c->subs[k];
+            /* A participant that stopped being a member (its party removed)
+             * has its subscriptions on the incident ended. */
+            if (irb_policy_check(&(struct irb_policy_q){IRB_ACT_READ, &b->roster, pu.s->in, pu.p,
+                                                        NULL, NULL, 0, 0},
+                                 &rule) != 0) {
+                irb_info("subscription_ended participant=%s incident=%s sub=%llu rule=%s",
+                         pu.c->user, pu.s->in->id, (unsigned long long)pu.s->id, rule);
+                sub_end(pu.c, k--);
+                continue;
+            }
             if (pu.s->credit > 0 && pu.s->inflight < IRB_MAX_INFLIGHT_BYTES &&
                 pu.c->queued < IRB_CONN_DELIVERIES && pu.s->next <= pu.s->in->head) {
                 (void)irb_store_scan(b->store, pu.s->in->id, strlen(pu.s->in->id), pu.s->next,

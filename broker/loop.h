@@ -55,6 +55,22 @@ struct irb_conn {
     uint64_t last_ms; /* monotonic time of its last message */
 };
 
+/* Denials: counted per code (300 + index) and the last IRB_DENIALS_KEPT
+ * kept for the operator (schema/policy.md section 6). */
+#define IRB_DENIALS_KEPT 256
+#define IRB_DENIAL_CODES 12
+struct irb_denial {
+    uint64_t when; /* broker time, ms since the epoch */
+    int code;
+    char user[IRB_USER_MAX];
+    char incident[IRB_MAX_ID + 1];
+};
+struct irb_denials {
+    struct irb_denial recent[IRB_DENIALS_KEPT]; /* ring: entry total % KEPT is next */
+    uint64_t total;
+    uint64_t count[IRB_DENIAL_CODES];
+};
+
 struct irb_loop; /* the loop's private state: open batch, received messages,
                   * verification threads (loop.c) */
 
@@ -73,6 +89,7 @@ struct irb_broker {
     size_t nconns, capconns;
     uint64_t next_sub;        /* subscription ids are unique for the broker's life */
     uint64_t answers_dropped; /* answers lost to a client that does not read */
+    struct irb_denials denials;
     volatile sig_atomic_t *stop;
     uint8_t *out;          /* IRB_MAX_FRAME bytes for encoding answers */
     struct irb_env *e;     /* decode scratch for recovery */

@@ -22,6 +22,31 @@ struct replay {
     struct irb_env *e;
 };
 
+/* A forward or grant found in the index: what the policy keeps of it (as
+ * handle_publish keeps it when it commits). */
+static int
+keep_share(struct irb_incident *in, const struct irb_meta *m, const struct irb_env *e,
+           const struct irb_stored *r) {
+    struct irb_meta g;
+    uint8_t *buf;
+    size_t n;
+    int rc;
+
+    if (m->cls == IRB_MC_FORWARD) {
+        return irb_incident_add_share(in, m->cls, m->ref, r->seq, r->meta, r->metalen) == 0
+                   ? 0
+                   : IRBUS_ECORRUPT;
+    }
+    irb_policy_grant_entry(e, m, &g);
+    if ((buf = malloc(IRB_META_MAX)) == NULL) {
+        return IRBUS_ENOMEM;
+    }
+    n = irb_meta_encode(&g, buf);
+    rc = irb_incident_add_share(in, g.cls, g.ref, r->seq, buf, n);
+    free(buf);
+    return rc == 0 ? 0 : IRBUS_ECORRUPT;
+}
+
 static int
 replay_cb(void *ctx, const struct irb_stored *r) {
     struct replay *rp = ctx;
@@ -34,6 +59,12 @@ replay_cb(void *ctx, const struct irb_stored *r) {
     }
     if (rp->in == &rp->b->system) {
         return irb_roster_apply(&rp->b->roster, rp->e) == 0 ? 0 : IRBUS_ECORRUPT;
+    }
+    if (m.cls == IRB_MC_FORWARD || m.cls == IRB_MC_SHARE_GRANT) {
+        return keep_share(rp->in, &m, rp->e, r);
+    }
+    if (m.cls != IRB_MC_COMMAND) {
+        return IRBUS_ECORRUPT;
     }
     memcpy(opener, m.sender.p, m.sender.len);
     opener[m.sender.len] = 0;

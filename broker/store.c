@@ -4,9 +4,25 @@
  * a receipt must follow the fsync of its record.
  *
  * Databases (keys and values big-endian):
- *   records  u8 len || log || u64 seq  ->  u64 btime || hash[32] || sig[64] ||
- *                                           u16 metalen || meta || env
+ *   records  u8 len || log || u64 seq  ->  u32 len || u64 offset: the
+ *            record's value, as below, is `len` bytes of the stream
+ *            from `offset`; or, for a value over STREAM_MAX, the value itself:
+ *                         u64 btime || hash[32] || sig[64] || u16 metalen ||
+ *                         meta || env
+ *   stream   u64 n -> bytes n * PART_MAX .. of one byte stream holding the
+ *            values of records one after the other; every part but the
+ *            last holds PART_MAX bytes
  *   commands same key as records -> empty (index of command records)
+ *
+ * Why a stream: records are keyed by log, so most of them are inserted in
+ * the middle of the tree, and LMDB splits a full page there in half: pages
+ * stayed half full. A value too large for a node (about 2 KB with 4 KiB
+ * pages) took overflow pages of its own, so a record of 4 KiB took two
+ * pages. The stream's parts are keyed by a number that only grows, so they
+ * are appended (MDB_APPEND fills every page), two parts to a page, and the
+ * records tree keeps only 12-byte pointers. A value is 12 bytes only as a
+ * pointer: a stored value is at least 106. Values over STREAM_MAX stay
+ * whole (overflow pages waste at most part of their last page).
  *   heads    log -> u64 seq || hash[32]
  *   senders  pk[32] -> u64 seq
  *   acks     participant || 0x00 || incident -> u64 seq || u64 time
@@ -25,11 +41,24 @@
 
 struct irb_store {
     MDB_env *env;
-    MDB_dbi records, commands, heads, senders, acks;
-    MDB_txn *wtxn; /* the open batch, or NULL */
+    MDB_dbi records, commands, stream, heads, senders, acks;
+    MDB_txn *wtxn;       /* the open batch, or NULL */
+    uint64_t stream_end; /* bytes in the parts' byte stream */
+    uint64_t batch_end;  /* stream_end when the batch began */
+    uint8_t *whole;      /* STREAM_MAX bytes: a value read back from the stream */
+    uint8_t *stage;      /* STREAM_MAX bytes: a value on its way to the stream */
 };
 
 #define KEY_MAX (1 + 255 + 8)
+#define HDR     106 /* btime, hash, sig, metalen */
+#define POINTER 12  /* u32 len || u64 offset */
+/* Values of at most this many bytes go to the stream. */
+#define STREAM_MAX 32768
+/* Bytes per part of the stream: the largest value LMDB keeps in a leaf
+ * node for an 8-byte key with 4 KiB pages (a node may take half a page less
+ * the page header, and is an 8-byte header, the key and the value, rounded
+ * up to even), so two parts fill a page. */
+#define PART_MAX (((4096 - 16) / 2 & ~1u) - 2 - 8 - 8 - 1)
 
 static void
 be64_put(uint8_t *p, uint64_t v) {
@@ -87,6 +116,12 @@ irb_store_open(const char *dir, uint64_t mapsize, struct irb_store **sp, char *e
         snprintf(err, errlen, "out of memory");
         return IRBUS_ENOMEM;
     }
+    if ((s->whole = malloc(STREAM_MAX)) == NULL || (s->stage = malloc(STREAM_MAX)) == NULL) {
+        free(s->whole);
+        free(s);
+        snprintf(err, errlen, "out of memory");
+        return IRBUS_ENOMEM;
+    }
     if ((rc = mdb_env_create(&s->env)) != 0 || (rc = mdb_env_set_maxdbs(s->env, 8)) != 0 ||
         (rc = mdb_env_set_mapsize(s->env, (size_t)mapsize)) != 0 ||
         (rc = mdb_env_set_maxreaders(s->env, 126)) != 0) {
@@ -107,6 +142,7 @@ irb_store_open(const char *dir, uint64_t mapsize, struct irb_store **sp, char *e
     if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0 ||
         (rc = mdb_dbi_open(txn, "records", MDB_CREATE, &s->records)) != 0 ||
         (rc = mdb_dbi_open(txn, "commands", MDB_CREATE, &s->commands)) != 0 ||
+        (rc = mdb_dbi_open(txn, "stream", MDB_CREATE, &s->stream)) != 0 ||
         (rc = mdb_dbi_open(txn, "heads", MDB_CREATE, &s->heads)) != 0 ||
         (rc = mdb_dbi_open(txn, "senders", MDB_CREATE, &s->senders)) != 0 ||
         (rc = mdb_dbi_open(txn, "acks", MDB_CREATE, &s->acks)) != 0) {
@@ -116,6 +152,30 @@ irb_store_open(const char *dir, uint64_t mapsize, struct irb_store **sp, char *e
         }
         goto fail;
     }
+    {
+        /* the stream ends where its last part does */
+        MDB_cursor *cur;
+        MDB_val key, val;
+        s->stream_end = 0;
+        if ((rc = mdb_cursor_open(txn, s->stream, &cur)) != 0) {
+            snprintf(err, errlen, "cannot read the stream: %s", mdb_strerror(rc));
+            mdb_txn_abort(txn);
+            goto fail;
+        }
+        rc = mdb_cursor_get(cur, &key, &val, MDB_LAST);
+        if (rc == 0 && (key.mv_size != 8 || val.mv_size == 0 || val.mv_size > PART_MAX ||
+                        be64_get(key.mv_data) > UINT64_MAX / PART_MAX - 1)) {
+            rc = MDB_CORRUPTED;
+        } else if (rc == 0) {
+            s->stream_end = be64_get(key.mv_data) * PART_MAX + val.mv_size;
+        }
+        mdb_cursor_close(cur);
+        if (rc != 0 && rc != MDB_NOTFOUND) {
+            snprintf(err, errlen, "cannot read the stream: %s", mdb_strerror(rc));
+            mdb_txn_abort(txn);
+            goto fail;
+        }
+    }
     if ((rc = mdb_txn_commit(txn)) != 0) {
         snprintf(err, errlen, "cannot create databases: %s", mdb_strerror(rc));
         goto fail;
@@ -124,6 +184,8 @@ irb_store_open(const char *dir, uint64_t mapsize, struct irb_store **sp, char *e
     return 0;
 fail:
     mdb_env_close(s->env);
+    free(s->whole);
+    free(s->stage);
     free(s);
     return map_rc(rc) == IRBUS_ENOTFOUND ? IRBUS_EIO : map_rc(rc);
 }
@@ -139,6 +201,8 @@ irb_store_close(struct irb_store **sp) {
         mdb_txn_abort(s->wtxn);
     }
     mdb_env_close(s->env);
+    free(s->whole);
+    free(s->stage);
     free(s);
     *sp = NULL;
 }
@@ -148,6 +212,7 @@ irb_store_begin(struct irb_store *s) {
     if (s->wtxn != NULL) {
         return 0;
     }
+    s->batch_end = s->stream_end;
     return map_rc(mdb_txn_begin(s->env, NULL, 0, &s->wtxn));
 }
 
@@ -167,13 +232,82 @@ put(struct irb_store *s, MDB_dbi dbi, const void *k, size_t kl, const void *v, s
     return map_rc(mdb_put(s->wtxn, dbi, &key, &val, 0));
 }
 
+/* Append len bytes to the stream: fill its last part, then add parts of
+ * PART_MAX bytes (the last one maybe fewer). */
+static int
+stream_append(struct irb_store *s, const uint8_t *b, size_t len) {
+    uint8_t part[PART_MAX];
+
+    while (len > 0) {
+        uint64_t n = s->stream_end / PART_MAX;
+        size_t at = (size_t)(s->stream_end % PART_MAX), take;
+        uint8_t k[8];
+        MDB_val key = {sizeof k, k}, val;
+        int rc;
+        be64_put(k, n);
+        if (at > 0) { /* the last part is not full: it grows */
+            if ((rc = mdb_get(s->wtxn, s->stream, &key, &val)) != 0 || val.mv_size != at) {
+                return rc == 0 || rc == MDB_NOTFOUND ? IRBUS_ECORRUPT : map_rc(rc);
+            }
+            memcpy(part, val.mv_data, at);
+        }
+        take = PART_MAX - at < len ? PART_MAX - at : len;
+        memcpy(part + at, b, take);
+        val.mv_size = at + take;
+        val.mv_data = part;
+        if ((rc = mdb_put(s->wtxn, s->stream, &key, &val, at > 0 ? 0 : MDB_APPEND)) != 0) {
+            return rc == MDB_KEYEXIST ? IRBUS_ECORRUPT : map_rc(rc);
+        }
+        s->stream_end += take;
+        b += take;
+        len -= take;
+    }
+    return 0;
+}
+
+/* Read len bytes of the stream from offset into out. */
+static int
+stream_read(struct irb_store *s, MDB_txn *txn, uint64_t offset, size_t len, uint8_t *out) {
+    size_t have = 0;
+
+    while (have < len) {
+        uint64_t at = offset + have;
+        size_t in = (size_t)(at % PART_MAX), take;
+        uint8_t k[8];
+        MDB_val key = {sizeof k, k}, val;
+        int mrc;
+        be64_put(k, at / PART_MAX);
+        if ((mrc = mdb_get(txn, s->stream, &key, &val)) != 0) {
+            return mrc == MDB_NOTFOUND ? IRBUS_ECORRUPT : map_rc(mrc);
+        }
+        if (val.mv_size <= in || val.mv_size > PART_MAX) {
+            return IRBUS_ECORRUPT;
+        }
+        take = val.mv_size - in < len - have ? val.mv_size - in : len - have;
+        memcpy(out + have, (const uint8_t *)val.mv_data + in, take);
+        have += take;
+    }
+    return 0;
+}
+
+/* Write a record's value (HDR || meta || env) at p. */
+static void
+value_put(uint8_t *p, const struct irb_stored *r) {
+    be64_put(p, r->btime);
+    memcpy(p + 8, r->hash, 32);
+    memcpy(p + 40, r->sig, 64);
+    p[104] = (uint8_t)(r->metalen >> 8);
+    p[105] = (uint8_t)r->metalen;
+    memcpy(p + HDR, r->meta, r->metalen);
+    memcpy(p + HDR + r->metalen, r->env, r->envlen);
+}
+
 int
 irb_store_put_record(struct irb_store *s, const struct irb_stored *r, int is_command) {
     uint8_t k[KEY_MAX];
     size_t kl, vl;
     MDB_val key, val;
-    uint8_t *p;
-    int rc;
+    int rc, streamed;
 
     if (r->loglen == 0 || r->loglen > 255 || r->metalen > 65535) {
         return IRBUS_EINVAL;
@@ -182,24 +316,31 @@ irb_store_put_record(struct irb_store *s, const struct irb_stored *r, int is_com
         return rc;
     }
     kl = record_key(k, r->log, r->loglen, r->seq);
-    vl = 8 + 32 + 64 + 2 + r->metalen + r->envlen;
+    vl = HDR + r->metalen + r->envlen;
+    streamed = vl <= STREAM_MAX;
     key.mv_size = kl;
     key.mv_data = k;
-    val.mv_size = vl;
+    val.mv_size = streamed ? POINTER : vl;
     /* MDB_RESERVE: LMDB gives the space and the value is written in place,
      * without a staging copy. */
     rc = mdb_put(s->wtxn, s->records, &key, &val, MDB_RESERVE | MDB_NOOVERWRITE);
     if (rc != 0) {
         return rc == MDB_KEYEXIST ? IRBUS_EEXIST : map_rc(rc);
     }
-    p = val.mv_data;
-    be64_put(p, r->btime);
-    memcpy(p + 8, r->hash, 32);
-    memcpy(p + 40, r->sig, 64);
-    p[104] = (uint8_t)(r->metalen >> 8);
-    p[105] = (uint8_t)r->metalen;
-    memcpy(p + 106, r->meta, r->metalen);
-    memcpy(p + 106 + r->metalen, r->env, r->envlen);
+    if (streamed) {
+        uint8_t *p = val.mv_data;
+        p[0] = (uint8_t)(vl >> 24);
+        p[1] = (uint8_t)(vl >> 16);
+        p[2] = (uint8_t)(vl >> 8);
+        p[3] = (uint8_t)vl;
+        be64_put(p + 4, s->stream_end);
+        value_put(s->stage, r);
+        if ((rc = stream_append(s, s->stage, vl)) != 0) {
+            return rc;
+        }
+    } else {
+        value_put(val.mv_data, r);
+    }
     if (is_command) {
         return put(s, s->commands, k, kl, "", 0);
     }
@@ -259,6 +400,7 @@ irb_store_commit(struct irb_store *s) {
     rc = mdb_txn_commit(s->wtxn);
     s->wtxn = NULL;
     if (rc != 0) {
+        s->stream_end = s->batch_end;
         irb_error("lmdb_commit_failed error=\"%s\"", mdb_strerror(rc));
         return rc == MDB_MAP_FULL ? IRBUS_ESTORAGEFULL : IRBUS_EIO;
     }
@@ -270,6 +412,7 @@ irb_store_abort(struct irb_store *s) {
     if (s->wtxn != NULL) {
         mdb_txn_abort(s->wtxn);
         s->wtxn = NULL;
+        s->stream_end = s->batch_end;
     }
 }
 
@@ -356,21 +499,42 @@ int
 irb_store_decode_value(const uint8_t *v, size_t len, struct irb_stored *r) {
     size_t ml;
 
-    if (len < 106) {
+    if (len < HDR) {
         return IRBUS_ECORRUPT;
     }
     ml = (size_t)v[104] << 8 | v[105];
-    if (ml > len - 106) {
+    if (ml > len - HDR) {
         return IRBUS_ECORRUPT;
     }
     r->btime = be64_get(v);
     r->hash = v + 8;
     r->sig = v + 40;
-    r->meta = v + 106;
+    r->meta = v + HDR;
     r->metalen = ml;
-    r->env = v + 106 + ml;
-    r->envlen = len - 106 - ml;
+    r->env = v + HDR + ml;
+    r->envlen = len - HDR - ml;
     return 0;
+}
+
+/* A records value: the stored value itself, or a pointer into the stream,
+ * whose bytes are read into s->whole (valid until the next read). */
+static int
+value_get(struct irb_store *s, MDB_txn *txn, const MDB_val *val, struct irb_stored *r) {
+    const uint8_t *p = val->mv_data;
+    size_t len;
+    int rc;
+
+    if (val->mv_size != POINTER) {
+        return irb_store_decode_value(p, val->mv_size, r);
+    }
+    len = (size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3];
+    if (len < HDR || len > STREAM_MAX || be64_get(p + 4) > UINT64_MAX - len) {
+        return IRBUS_ECORRUPT;
+    }
+    if ((rc = stream_read(s, txn, be64_get(p + 4), len, s->whole)) != 0) {
+        return rc;
+    }
+    return irb_store_decode_value(s->whole, len, r);
 }
 
 /* Decode a records key; 0 if it belongs to log. */
@@ -431,7 +595,7 @@ scan_db(struct irb_store *s, MDB_dbi dbi, const char *log, size_t loglen, uint64
             }
             val = rv;
         }
-        if ((rc = irb_store_decode_value(val.mv_data, val.mv_size, &r)) != 0) {
+        if ((rc = value_get(s, txn, &val, &r)) != 0) {
             break;
         }
         r.log = log;

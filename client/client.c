@@ -248,6 +248,10 @@ message_from_env(const struct irb_env *e, const uint8_t *env_bytes, size_t env_l
     if (e->present & IRB_BIT(IRB_EI_CTYPE)) {
         copy_str(m->ctype, sizeof m->ctype, e->ctype.p, e->ctype.len);
     }
+    if (e->present & IRB_BIT(IRB_EI_REF)) {
+        m->ref = e->ref;
+        memcpy(m->ref_hash, e->ref_hash.p, sizeof m->ref_hash);
+    }
     if (e->kind == IRB_K_DEADLINE_REMINDER || e->kind == IRB_K_DEADLINE_MISSED) {
         char due[40], text[96];
         int n;
@@ -922,51 +926,69 @@ signed_request(irbus_client *c, enum irb_type t, struct irb_env *e, const char *
     return 0;
 }
 
-/* The envelope of a publish: e borrows p's strings. Returns 0 or
- * IRBUS_EINVAL (the checks that need no encoding; sign_submission does the
- * rest). */
+/* Channel, labels and `to` of a publish-class envelope, from names;
+ * IRBUS_EINVAL for a name or id the broker would refuse. channel NULL:
+ * the kind has none (share.*). */
 static int
-publish_env(const struct irbus_publish *p, struct irb_env *e) {
-    int kind, v;
+fill_addressing(struct irb_env *e, const char *channel, const char *tlp, const char *pap,
+                const char *const *to, size_t nto) {
+    int v;
 
-    if (p == NULL || check_id(p->incident) != 0 || p->channel == NULL || p->tlp == NULL ||
-        (p->nto > 0 && p->to == NULL) || p->nto > IRB_MAX_TO || p->payload_len > IRB_MAX_PAYLOAD ||
-        (p->payload == NULL && p->payload_len > 0)) {
+    if ((nto > 0 && to == NULL) || nto > IRB_MAX_TO) {
         return IRBUS_EINVAL;
     }
-    memset(e, 0, sizeof *e);
-    kind = p->kind == NULL ? IRB_K_MSG : irb_kind_from_name(p->kind, strlen(p->kind));
-    /* Only kinds made of the fields struct irbus_publish carries: a message
-     * or a stage report (forward and share.* need a reference). */
-    if (kind != IRB_K_MSG && (kind < IRB_K_NIS2_EARLY_WARNING || kind > IRB_K_FEEDBACK)) {
-        return IRBUS_EINVAL;
+    if (channel != NULL) {
+        if (tlp == NULL || (v = irb_channel_from_name(channel, strlen(channel))) < 0) {
+            return IRBUS_EINVAL;
+        }
+        e->channel = (uint8_t)v;
+        if ((v = irb_tlp_from_name(tlp, strlen(tlp))) < 0) {
+            return IRBUS_EINVAL;
+        }
+        e->tlp = (uint8_t)v;
     }
-    e->kind = (uint8_t)kind;
-    e->incident = str_of(p->incident);
-    if ((v = irb_channel_from_name(p->channel, strlen(p->channel))) < 0) {
-        return IRBUS_EINVAL;
-    }
-    e->channel = (uint8_t)v;
-    if ((v = irb_tlp_from_name(p->tlp, strlen(p->tlp))) < 0) {
-        return IRBUS_EINVAL;
-    }
-    e->tlp = (uint8_t)v;
-    if (p->pap != NULL) {
-        if ((v = irb_pap_from_name(p->pap, strlen(p->pap))) < 0) {
+    if (pap != NULL) {
+        if ((v = irb_pap_from_name(pap, strlen(pap))) < 0) {
             return IRBUS_EINVAL;
         }
         e->pap = (uint8_t)v;
         e->present |= IRB_BIT(IRB_EI_PAP);
     }
-    for (size_t i = 0; i < p->nto; i++) {
-        if (check_id(p->to[i]) != 0) {
+    for (size_t i = 0; i < nto; i++) {
+        if (check_id(to[i]) != 0) {
             return IRBUS_EINVAL;
         }
-        e->to[i] = str_of(p->to[i]);
+        e->to[i] = str_of(to[i]);
     }
-    e->nto = (uint32_t)p->nto;
-    if (p->nto > 0) {
+    e->nto = (uint32_t)nto;
+    if (nto > 0) {
         e->present |= IRB_BIT(IRB_EI_TO);
+    }
+    return 0;
+}
+
+/* The envelope of a publish: e borrows p's strings. Returns 0 or
+ * IRBUS_EINVAL (the checks that need no encoding; sign_submission does the
+ * rest). */
+static int
+publish_env(const struct irbus_publish *p, struct irb_env *e) {
+    int kind;
+
+    if (p == NULL || check_id(p->incident) != 0 || p->channel == NULL ||
+        p->payload_len > IRB_MAX_PAYLOAD || (p->payload == NULL && p->payload_len > 0)) {
+        return IRBUS_EINVAL;
+    }
+    memset(e, 0, sizeof *e);
+    kind = p->kind == NULL ? IRB_K_MSG : irb_kind_from_name(p->kind, strlen(p->kind));
+    /* Only kinds made of the fields struct irbus_publish carries: a message
+     * or a stage report (forward and share.* have their own calls). */
+    if (kind != IRB_K_MSG && (kind < IRB_K_NIS2_EARLY_WARNING || kind > IRB_K_FEEDBACK)) {
+        return IRBUS_EINVAL;
+    }
+    e->kind = (uint8_t)kind;
+    e->incident = str_of(p->incident);
+    if (fill_addressing(e, p->channel, p->tlp, p->pap, p->to, p->nto) != 0) {
+        return IRBUS_EINVAL;
     }
     e->ctype = str_of(p->ctype != NULL ? p->ctype : "application/octet-stream");
     e->payload = (irb_bin){p->payload_len > 0 ? p->payload : (const uint8_t *)"", p->payload_len};
@@ -981,6 +1003,65 @@ irbus_publish(irbus_client *c, const struct irbus_publish *p, struct irbus_recei
         return IRBUS_EINVAL;
     }
     return signed_request(c, IRB_T_PUBLISH, &e, p->incident, r);
+}
+
+void
+irbus_message_digest(const irbus_message *m, uint8_t out[32]) {
+    irb_digest(IRB_DOMAIN_ENVELOPE, m->env, m->env_len, out);
+}
+
+/* A publish-class envelope that refers to record `ref` by its digest. */
+static int
+referring(irbus_client *c, enum irb_kind kind, const char *incident, uint64_t ref,
+          const uint8_t *ref_hash, struct irb_env *e) {
+    if (c == NULL || check_id(incident) != 0 || ref == 0 || ref_hash == NULL) {
+        return IRBUS_EINVAL;
+    }
+    memset(e, 0, sizeof *e);
+    e->kind = (uint8_t)kind;
+    e->incident = str_of(incident);
+    e->ref = ref;
+    e->ref_hash = (irb_bin){ref_hash, 32};
+    return 0;
+}
+
+int
+irbus_forward(irbus_client *c, const struct irbus_forward *f, struct irbus_receipt *r) {
+    struct irb_env e;
+    int rc;
+
+    if (f == NULL || f->channel == NULL ||
+        referring(c, IRB_K_FORWARD, f->incident, f->ref, f->ref_hash, &e) != 0) {
+        return IRBUS_EINVAL;
+    }
+    if ((rc = fill_addressing(&e, f->channel, f->tlp, f->pap, f->to, f->nto)) != 0) {
+        return rc;
+    }
+    return signed_request(c, IRB_T_PUBLISH, &e, f->incident, r);
+}
+
+static int
+share(irbus_client *c, enum irb_kind kind, const char *incident, uint64_t ref,
+      const uint8_t ref_hash[32], const char *const *to, size_t nto, struct irbus_receipt *r) {
+    struct irb_env e;
+
+    if (referring(c, kind, incident, ref, ref_hash, &e) != 0 || nto == 0 ||
+        fill_addressing(&e, NULL, NULL, NULL, to, nto) != 0) {
+        return IRBUS_EINVAL;
+    }
+    return signed_request(c, IRB_T_PUBLISH, &e, incident, r);
+}
+
+int
+irbus_share_request(irbus_client *c, const char *incident, uint64_t ref, const uint8_t ref_hash[32],
+                    const char *const *to, size_t nto, struct irbus_receipt *r) {
+    return share(c, IRB_K_SHARE_REQUEST, incident, ref, ref_hash, to, nto, r);
+}
+
+int
+irbus_share_grant(irbus_client *c, const char *incident, uint64_t ref, const uint8_t ref_hash[32],
+                  const char *const *to, size_t nto, struct irbus_receipt *r) {
+    return share(c, IRB_K_SHARE_GRANT, incident, ref, ref_hash, to, nto, r);
 }
 
 /* ---- pipelined publishes -------------------------------------------------- */
@@ -1442,6 +1523,31 @@ out:
 }
 
 /* ---- roster commands ----------------------------------------------------- */
+
+int
+irbus_admin_denials(irbus_client *c, char **report) {
+    int rc;
+
+    if (c == NULL || report == NULL) {
+        return IRBUS_EINVAL;
+    }
+    *report = NULL;
+    c->last_error[0] = '\0';
+    memset(c->f, 0, offsetof(struct irb_frame, records));
+    c->f->t = IRB_T_DENIALS;
+    if ((rc = request(c)) != 0) {
+        return rc;
+    }
+    if (c->f->t != IRB_T_DENIALS_RESULT) {
+        return answer_error(c, c->last_error);
+    }
+    if ((*report = malloc(c->f->text.len + 1)) == NULL) {
+        return IRBUS_ENOMEM;
+    }
+    memcpy(*report, c->f->text.p, c->f->text.len);
+    (*report)[c->f->text.len] = '\0';
+    return 0;
+}
 
 int
 irbus_admin_org_add(irbus_client *c, const char *org, const char *kind, const char *name,

@@ -36,6 +36,20 @@ static const struct err_text err_table[] = {
     {IRBUS_EUNKNOWNKEY, "key not in the roster"},
     {IRBUS_EREVOKED, "key revoked"},
     {IRBUS_EDENIED, "denied by policy"},
+    {IRBUS_ENOTMEMBER, "denied: not a member of this incident"},
+    {IRBUS_ECHANNEL, "denied: the channel matrix does not allow this role here"},
+    {IRBUS_ENOTSPOC, "denied: only the organisation's SPOC may speak for it here"},
+    {IRBUS_ENOSPOC, "denied: the organisation has no SPOC in this incident, so it cannot speak "
+                    "cross-organisation"},
+    {IRBUS_EAUDIENCE, "denied: `to` names someone outside the incident, or the wrong kind of id "
+                      "for the label"},
+    {IRBUS_EFORWARD, "denied: the referenced message's label does not allow this forward"},
+    {IRBUS_ECLOSED, "denied: the incident is closed"},
+    {IRBUS_ECOORD, "denied: only a coordinator of the incident may do this"},
+    {IRBUS_EHANDOVER, "denied: only the current SPOC or a coordinator hands over the SPOC role, "
+                      "to a participant of that organisation"},
+    {IRBUS_EOPERATOR, "denied: roster commands need an operator key"},
+    {IRBUS_EGRANT, "denied: only the sender of the referenced message may grant wider sharing"},
     {IRBUS_ENOTFOUND, "not found"},
     {IRBUS_EEXIST, "already exists"},
     {IRBUS_ESTATE, "request not allowed in the current state"},

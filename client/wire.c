@@ -22,8 +22,9 @@
 /* ---- names ------------------------------------------------------------- */
 
 static const char *const type_names[IRB_T_COUNT] = {
-    "publish", "admin", "incident", "receipt",        "subscribe", "unsubscribe", "credit",
-    "deliver", "ack",   "history",  "history_result", "ok",        "error",       "notice",
+    "publish", "admin",   "incident", "receipt",        "subscribe",      "unsubscribe",
+    "credit",  "deliver", "ack",      "history",        "history_result", "ok",
+    "error",   "notice",  "denials",  "denials_result",
 };
 
 static const char *const kind_names[IRB_K_COUNT] = {
@@ -176,6 +177,7 @@ static const struct field frame_fields[IRB_FI_COUNT] = {
     {"code", FK_UINT, FMT_NONE, FF(code), 1, 999, NULL, 0},
     {"msg", FK_STR, FMT_NONE, FF(msg), 0, IRB_MAX_ERRMSG, NULL, 0},
     {"bytes", FK_UINT, FMT_NONE, FF(bytes), 0, U64MAX, NULL, 0},
+    {"text", FK_STR, FMT_NONE, FF(text), 0, IRB_MAX_REPORT, NULL, 0},
 };
 
 enum { RI_SEQ, RI_BTIME, RI_ENV, RI_SIG, RI_COUNT };
@@ -246,6 +248,8 @@ static const struct spec type_specs[IRB_T_COUNT] = {
     [IRB_T_OK] = {F(V) | F(T) | F(ID), F(SUB)},
     [IRB_T_ERROR] = {F(V) | F(T) | F(ID) | F(CODE) | F(MSG), 0},
     [IRB_T_NOTICE] = {F(V) | F(T) | F(ENV) | F(SIG), 0},
+    [IRB_T_DENIALS] = {F(V) | F(T) | F(ID), 0},
+    [IRB_T_DENIALS_RESULT] = {F(V) | F(T) | F(ID) | F(TEXT), 0},
 };
 
 enum kclass { KC_PUBLISH, KC_ADMIN, KC_INCIDENT, KC_NOTICE };
@@ -303,7 +307,8 @@ irb_wire_check_class(enum irb_type t, enum irb_kind k) {
         [IRB_T_RECEIPT] = -1,         [IRB_T_SUBSCRIBE] = -1,       [IRB_T_UNSUBSCRIBE] = -1,
         [IRB_T_CREDIT] = -1,          [IRB_T_DELIVER] = KC_PUBLISH, [IRB_T_ACK] = -1,
         [IRB_T_HISTORY] = -1,         [IRB_T_HISTORY_RESULT] = -1,  [IRB_T_OK] = -1,
-        [IRB_T_ERROR] = -1,           [IRB_T_NOTICE] = KC_NOTICE,
+        [IRB_T_ERROR] = -1,           [IRB_T_NOTICE] = KC_NOTICE,   [IRB_T_DENIALS] = -1,
+        [IRB_T_DENIALS_RESULT] = -1,
     };
 
     if ((unsigned)t >= IRB_T_COUNT || (unsigned)k >= IRB_K_COUNT) {

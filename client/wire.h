@@ -42,7 +42,8 @@
  * connection's queue is kept for answers. A client reports at the latest
  * when it holds half of it unreported. */
 #define IRB_MAX_QUEUED_DELIVERIES 768
-#define IRB_MAX_SUBS              64 /* subscriptions per connection (broker) */
+#define IRB_MAX_SUBS              64    /* subscriptions per connection (broker) */
+#define IRB_MAX_REPORT            65536 /* bytes of `text` in a denials_result */
 
 /* The name of the broker's own log (roster changes) in receipts and history. */
 #define IRB_SYSTEM_LOG "_system"
@@ -73,6 +74,8 @@ enum irb_type {
     IRB_T_OK,
     IRB_T_ERROR,
     IRB_T_NOTICE,
+    IRB_T_DENIALS,
+    IRB_T_DENIALS_RESULT,
     IRB_T_COUNT
 };
 
@@ -158,6 +161,7 @@ enum {
     IRB_FI_CODE,
     IRB_FI_MSG,
     IRB_FI_BYTES,
+    IRB_FI_TEXT,
     IRB_FI_COUNT
 };
 enum {
@@ -224,6 +228,7 @@ struct irb_frame {
     uint64_t next;
     uint64_t code;
     irb_str msg;
+    irb_str text; /* denials_result: the report, for people */
     uint32_t nrecords;
     struct irb_record records[IRB_MAX_RECORDS];
 };

@@ -4,9 +4,10 @@
 # An operator adds four organisations (the affected entity, its IR provider,
 # the national CSIRT, the regulator) and their people; the CSIRT's
 # coordinator opens an incident and adds the parties with their roles and
-# SPOCs; a status update, a TLP:AMBER finding and a NIS2 early warning are
-# published; a subscriber shows what it received live; history shows the
-# log; a receipt is shown. Every step prints the command it runs and its
+# SPOCs; a status update, a TLP:AMBER finding, a TLP:RED finding for one
+# person and a NIS2 early warning are published; refusals show the policy;
+# a subscriber shows what it received live; history shows the log; a
+# receipt is shown; the operator lists the denials. Every step prints the command it runs and its
 # output, under a one-line comment saying what the step shows.
 #
 # The broker runs on its embedded defaults: no options, started in the demo
@@ -272,6 +273,43 @@ comment "Ines (IR analyst) shares a finding under TLP:AMBER with the affected en
 run irbus pub --incident $inc --channel findings --tlp AMBER --pap GREEN --to waterco --to ncsc \
     --data "Initial access via exposed VPN appliance; C2 at 203.0.113.45:443 (LockBit-like loader)." \
     --key keys/ines@blueshield
+amber_seq=$(seq_of out.txt)
+
+comment "Ines is not BlueShield's SPOC, so she cannot speak for it on coordination: refused, the rule named."
+expect 77 irbus pub --incident $inc --channel coordination --tlp GREEN \
+    --data "BlueShield will take the VPN appliance offline at 15:00." --key keys/ines@blueshield
+grep -q "spoc_speaks_for_the_organisation" out.txt || die "step $nstep: the rule is not named"
+
+comment "Ines sends Anna alone a TLP:RED finding: the ransom note's contact address."
+run irbus pub --incident $inc --channel findings --tlp RED --to anna@waterco \
+    --data "Ransom note contact: negotiator mailbox at a .onion address; do not reply yet." \
+    --key keys/ines@blueshield
+red_seq=$(seq_of out.txt)
+
+comment "TLP:RED reaches only whom it names: Ines's colleague Ivan and the coordinator see nothing; Anna sees it."
+run irbus history --incident $inc --channels findings --from "$red_seq" --key keys/ivan@blueshield
+grep -q " RED " out.txt && die "step $nstep: Ivan was shown the RED finding"
+run irbus history --incident $inc --channels findings --from "$red_seq" --key keys/carla@ncsc
+grep -q " RED " out.txt && die "step $nstep: the coordinator was shown the RED finding"
+run irbus history --incident $inc --channels findings --from "$red_seq" --key keys/anna@waterco
+grep -q " RED " out.txt || die "step $nstep: Anna was not shown the RED finding"
+
+comment "Carla would pass Ines's AMBER finding to the regulator: AMBER does not reach that far, so it is refused."
+expect 77 irbus forward --incident $inc --ref "$amber_seq" --channel findings --tlp AMBER --to rdi \
+    --key keys/carla@ncsc
+grep -q "label_forbids_forwarding" out.txt || die "step $nstep: the rule is not named"
+
+comment "Carla asks Ines, the source, who grants it: both are signed records bound to the finding's digest."
+run irbus share request --incident $inc --ref "$amber_seq" --to rdi --key keys/carla@ncsc
+run irbus share grant --incident $inc --ref "$amber_seq" --to rdi --key keys/ines@blueshield
+
+comment "Now the forward is accepted, and Rob (regulator) reads the finding through it."
+run irbus forward --incident $inc --ref "$amber_seq" --channel findings --tlp AMBER --to rdi \
+    --key keys/carla@ncsc
+run irbus history --incident $inc --channels findings --from "$amber_seq" --key keys/rob@rdi
+grep -q "#$amber_seq .*msg findings AMBER" out.txt ||
+    die "step $nstep: Rob was not shown the forwarded finding"
+grep -q " RED " out.txt && die "step $nstep: Rob was shown the RED finding"
 
 aware=$(date -u -d '3 hours ago' +%Y-%m-%dT%H:%M:%SZ)
 comment "Anna, WaterCo's SPOC, submits the NIS2 early warning (within 24 h) to the CSIRT and the regulator."
@@ -326,6 +364,10 @@ sed "s/\"btime\": $bt,/\"btime\": $((bt - 60000)),/" "receipts/$inc/$ew_seq.json
 cmp -s forged.json "receipts/$inc/$ew_seq.json" && die "step $nstep: the forged copy is unchanged"
 expect 65 irbus receipt verify --broker-key var/irbusd/broker.key.pub forged.json
 grep -q "^INVALID " out.txt || die "step $nstep: the forged receipt was not called INVALID"
+
+comment "The operator lists the broker's recent policy denials: a count per rule, then each one."
+run irbus admin denials --key keys/operator
+grep -q "rule=spoc_speaks_for_the_organisation" out.txt || die "step $nstep: the SPOC denial is not listed"
 
 comment "Restart the broker: it rebuilds roster and incidents from LMDB and verifies every chain tail first."
 stop_broker

@@ -75,7 +75,18 @@ enum irbus_error {
     IRBUS_EREVOKED = -205,    /**< key revoked */
 
     /* 3xx: policy */
-    IRBUS_EDENIED = -300, /**< the policy does not allow this request */
+    IRBUS_EDENIED = -300,    /**< the policy does not allow this request (any other rule) */
+    IRBUS_ENOTMEMBER = -301, /**< not a member of the incident */
+    IRBUS_ECHANNEL = -302,   /**< the channel matrix does not allow this role here */
+    IRBUS_ENOTSPOC = -303,   /**< only the organisation's SPOC may speak for it here */
+    IRBUS_ENOSPOC = -304,   /**< the organisation has no SPOC: it cannot speak cross-organisation */
+    IRBUS_EAUDIENCE = -305, /**< `to` names someone outside the incident for this label */
+    IRBUS_EFORWARD = -306,  /**< the referenced message's label does not allow this forward */
+    IRBUS_ECLOSED = -307,   /**< the incident is closed */
+    IRBUS_ECOORD = -308,    /**< only a coordinator may do this */
+    IRBUS_EHANDOVER = -309, /**< SPOC handover rule: by the SPOC or a coordinator, to the org */
+    IRBUS_EOPERATOR = -310, /**< roster commands need an operator key */
+    IRBUS_EGRANT = -311,    /**< only the referenced message's sender may grant wider sharing */
 
     /* 4xx: request and state */
     IRBUS_ENOTFOUND = -400, /**< no such incident, organisation, participant or subscription */
@@ -274,7 +285,9 @@ typedef struct irbus_message {
     char ctype[65];      /**< content type, "" when absent */
     uint8_t *payload;
     size_t payload_len;
-    uint8_t *env; /**< the exact signed envelope bytes */
+    uint64_t ref;         /**< forward, share.*: the record referred to; 0 otherwise */
+    uint8_t ref_hash[32]; /**< its envelope digest, when ref is not 0 */
+    uint8_t *env;         /**< the exact signed envelope bytes */
     size_t env_len;
     uint8_t sig[64]; /**< the sender's signature over env */
 } irbus_message;
@@ -488,6 +501,62 @@ IRBUS_EXPORT IRBUS_NODISCARD int irbus_history(irbus_client *c, const char *inci
                                                uint64_t *next);
 
 /**
+ * The envelope digest of a message (BLAKE2b-256 under "irbus/1/envelope" of
+ * its exact signed bytes): what `ref_hash` of a forward or a share binds to.
+ */
+IRBUS_EXPORT void irbus_message_digest(const irbus_message *m, uint8_t out[32]);
+
+/** What to forward: record `ref` of the incident, re-shared on `channel`
+ * under its own labels and `to` (schema/policy.md section 3). */
+struct irbus_forward {
+    const char *incident;
+    uint64_t ref;            /**< sequence of the record forwarded */
+    const uint8_t *ref_hash; /**< its digest (irbus_message_digest), 32 bytes */
+    const char *channel;
+    const char *tlp;
+    const char *pap;       /**< NULL, or a PAP label */
+    const char *const *to; /**< organisations, or participants for RED */
+    size_t nto;
+};
+
+/**
+ * Forward a stored message. Whoever may see the forward may then read
+ * record `ref` through it (live: fetch it with irbus_history).
+ *
+ * @return as irbus_publish; notably IRBUS_ENOTFOUND (no record `ref` that
+ *         the caller may see), IRBUS_EVALUE (`ref_hash` does not match, or
+ *         `ref` is not a message), IRBUS_EFORWARD (its label forbids this
+ *         audience and no grant covers it).
+ */
+IRBUS_EXPORT IRBUS_NODISCARD int irbus_forward(irbus_client *c, const struct irbus_forward *f,
+                                               struct irbus_receipt *r);
+
+/**
+ * Ask the sender of record `ref` to allow sharing it with `to`
+ * (organisations or participants, at least one). Seen only by the caller
+ * and that sender.
+ *
+ * @return as irbus_forward.
+ */
+IRBUS_EXPORT IRBUS_NODISCARD int irbus_share_request(irbus_client *c, const char *incident,
+                                                     uint64_t ref, const uint8_t ref_hash[32],
+                                                     const char *const *to, size_t nto,
+                                                     struct irbus_receipt *r);
+
+/**
+ * As the sender of record `ref`, allow forwarding it to `to` beyond what
+ * its label allows (schema/policy.md section 3.2). Seen by whoever may see
+ * `ref`; it cannot be withdrawn.
+ *
+ * @return as irbus_forward, and IRBUS_EGRANT when the caller did not send
+ *         `ref`.
+ */
+IRBUS_EXPORT IRBUS_NODISCARD int irbus_share_grant(irbus_client *c, const char *incident,
+                                                   uint64_t ref, const uint8_t ref_hash[32],
+                                                   const char *const *to, size_t nto,
+                                                   struct irbus_receipt *r);
+
+/**
  * Verify a receipt with the broker's public key.
  * @return 0 or IRBUS_EBADSIG.
  */
@@ -502,6 +571,17 @@ irbus_receipt_verify(const struct irbus_receipt *r,
  * irbus_publish, plus IRBUS_EEXIST and IRBUS_ENOTFOUND.
  * ------------------------------------------------------------------------ */
 
+/**
+ * The broker's recent policy denials, for an operator: a count per rule,
+ * then the last 256 denials, oldest first, one line each
+ * ("TIME participant=ID code=N rule=NAME incident=ID"). The text is for
+ * people; its layout may change.
+ *
+ * @param[out] report  NUL-terminated text; the caller frees it with free().
+ * @return 0, IRBUS_EINVAL, IRBUS_ETIMEOUT, IRBUS_ENOMEM, IRBUS_EOPERATOR (not
+ *         an operator key), or another broker error.
+ */
+IRBUS_EXPORT IRBUS_NODISCARD int irbus_admin_denials(irbus_client *c, char **report);
 /** Add an organisation; kind is entity, ir_provider, csirt or regulator. */
 IRBUS_EXPORT IRBUS_NODISCARD int irbus_admin_org_add(irbus_client *c, const char *org,
                                                      const char *kind, const char *name,

@@ -59,6 +59,9 @@ int cmd_ack(int argc, char **argv);
 int cmd_admin(int argc, char **argv);
 int cmd_incident(int argc, char **argv);
 int cmd_receipt(int argc, char **argv);
+/* Forwarding and share grants (cmd_share.c). */
+int cmd_forward(int argc, char **argv);
+int cmd_share(int argc, char **argv);
 
 /* ---- shared by the broker verbs (common.c) ---- */
 

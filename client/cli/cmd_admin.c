@@ -9,6 +9,7 @@
 #include <irbus.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define MAX_POS 4
@@ -21,6 +22,7 @@ admin_usage(FILE *f) {
             "                                   [--max-pap LABEL]\n"
             "       irbus admin revoke ID\n"
             "       irbus admin rotate ID PUBKEYFILE\n"
+            "       irbus admin denials\n"
             "       (each with [connection options])\n"
             "\n"
             "Change the broker's roster. Only keys listed as admin keys in the\n"
@@ -38,6 +40,8 @@ admin_usage(FILE *f) {
             "  revoke ID                 refuse the participant's key from now on,\n"
             "                            open connections included\n"
             "  rotate ID PUBKEYFILE      replace the participant's key\n"
+            "  denials                   list the broker's recent policy denials: a count\n"
+            "                            per rule and the last 256, oldest first\n"
             "  --help                    show this help\n"
             "\n"
             "%s",
@@ -56,6 +60,19 @@ load_pub(const char *path, uint8_t pk[IRBUS_PUBLIC_KEY_BYTES]) {
     return cli_fail(r, CLI_READING, what,
                     r == IRBUS_EKEYFILE ? "give the participant's public key file (.pub)"
                                         : "check the path and that you may read the file");
+}
+
+static int
+list_denials(struct cli_conn *cc) {
+    char *report = NULL;
+    int rc = irbus_admin_denials(cc->client, &report);
+
+    if (rc != 0) {
+        return cli_request_fail(cc, "admin denials", rc);
+    }
+    fputs(report, stdout);
+    free(report);
+    return CLI_EX_OK;
 }
 
 int
@@ -131,6 +148,8 @@ cmd_admin(int argc, char **argv) {
         if ((status = load_pub(pos[1], pk)) != CLI_EX_OK) {
             return status;
         }
+    } else if (strcmp(sub, "denials") == 0) {
+        NEED(0, "denials takes no arguments");
     } else {
         snprintf(msg, sizeof msg, "admin: unknown subcommand '%s'", sub);
         return cli_usage_error("admin", msg);
@@ -142,6 +161,10 @@ cmd_admin(int argc, char **argv) {
     }
 
     if ((status = cli_conn_open(&cc, "admin")) != CLI_EX_OK) {
+        goto out;
+    }
+    if (strcmp(sub, "denials") == 0) {
+        status = list_denials(&cc);
         goto out;
     }
     if (strcmp(sub, "org-add") == 0) {

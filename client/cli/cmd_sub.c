@@ -41,7 +41,7 @@ sub_usage(FILE *f) {
             "\n"
             "  --incident ID    the incident\n"
             "  --channels LIST  comma-separated: status, coordination, findings,\n"
-            "                   notifications, internal (or 'all')\n"
+            "                   notifications, internal (or 'all': those you may read)\n"
             "  --from WHERE     a sequence number, 'all' (default: the whole history)\n"
             "                   or 'new' (only messages stored from now on)\n"
             "  --follow         keep running and print messages as they arrive\n"
@@ -64,7 +64,8 @@ history_usage(FILE *f) {
             "Print the stored messages of an incident that you may see, oldest first.\n"
             "\n"
             "  --incident ID    the incident\n"
-            "  --channels LIST  comma-separated channels (default: all five)\n"
+            "  --channels LIST  comma-separated channels (default, or 'all': those of the\n"
+            "                   five you may read)\n"
             "  --from N         first sequence number (default 1)\n"
             "  --until N        last sequence number (default: the latest)\n"
             "  --limit N        print at most N messages (default: all)\n"
@@ -91,9 +92,39 @@ ack_usage(FILE *f) {
             cli_conn_help);
 }
 
+/* "all" (or the default): the channels of the five this participant may
+ * read in the incident (the broker refuses a request naming one it may
+ * not read, 302), found by asking for one record of each. Returns the list
+ * to use (s itself, or buf), or NULL with *rc set on another error. */
 static const char *
-channels_arg(const char *s) {
-    return strcmp(s, "all") == 0 ? ALL_CHANNELS : s;
+channels_arg(irbus_client *c, const char *incident, const char *s, char *buf, size_t cap, int *rc) {
+    static const char *const names[] = {"status", "coordination", "findings", "notifications",
+                                        "internal"};
+    size_t n = 0;
+
+    if (strcmp(s, "all") != 0 && strcmp(s, ALL_CHANNELS) != 0) {
+        return s;
+    }
+    buf[0] = '\0';
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        irbus_message **msgs = NULL;
+        size_t got = 0;
+        uint64_t next = 0;
+        int r = irbus_history(c, incident, names[i], 1, 1, 1, &msgs, &got, &next);
+        for (size_t k = 0; k < got; k++) {
+            irbus_message_destroy(&msgs[k]);
+        }
+        free(msgs);
+        if (r == IRBUS_ECHANNEL) {
+            continue;
+        }
+        if (r != 0) {
+            *rc = r;
+            return NULL;
+        }
+        n += (size_t)snprintf(buf + n, cap - n, "%s%s", n > 0 ? "," : "", names[i]);
+    }
+    return buf;
 }
 
 static int
@@ -117,7 +148,8 @@ cmd_sub(int argc, char **argv) {
                *window_s = NULL;
     int follow = 0, json = 0, ack = 0, dropped = 0, rc, status;
     uint64_t from, idle = DEFAULT_IDLE, window = DEFAULT_WINDOW, sub = 0, last_seq = 0;
-    char msg[512];
+    char msg[512], chanbuf[sizeof ALL_CHANNELS];
+    const char *chans = NULL;
 
     memset(&cc, 0, sizeof cc);
     for (int i = 1; i < argc; i++) {
@@ -184,7 +216,12 @@ cmd_sub(int argc, char **argv) {
     if ((status = cli_conn_open(&cc, "sub")) != CLI_EX_OK) {
         goto out;
     }
-    rc = irbus_subscribe(cc.client, incident, channels_arg(channels), from, (uint32_t)window, &sub);
+    if ((chans = channels_arg(cc.client, incident, channels, chanbuf, sizeof chanbuf, &rc)) ==
+        NULL) {
+        status = cli_request_fail(&cc, "sub", rc);
+        goto out;
+    }
+    rc = irbus_subscribe(cc.client, incident, chans, from, (uint32_t)window, &sub);
     if (rc != 0) {
         status = cli_request_fail(&cc, "sub", rc);
         goto out;
@@ -214,8 +251,8 @@ cmd_sub(int argc, char **argv) {
                     "#%llu\n",
                     (unsigned long long)again);
             while (!stop_requested &&
-                   (rc = irbus_subscribe(cc.client, incident, channels_arg(channels), again,
-                                         (uint32_t)window, &sub)) == IRBUS_ETIMEOUT) {
+                   (rc = irbus_subscribe(cc.client, incident, chans, again, (uint32_t)window,
+                                         &sub)) == IRBUS_ETIMEOUT) {
             }
             if (rc != 0 && !stop_requested) {
                 status = cli_request_fail(&cc, "sub", rc);
@@ -261,8 +298,9 @@ cmd_history(int argc, char **argv) {
     const char *incident = NULL, *channels = ALL_CHANNELS, *from_s = NULL, *until_s = NULL,
                *limit_s = NULL;
     uint64_t from = 1, until = 0, limit = 0, printed = 0;
-    int json = 0, rc, status;
-    char msg[512];
+    int json = 0, rc = 0, status;
+    char msg[512], chanbuf[sizeof ALL_CHANNELS];
+    const char *chans = NULL;
 
     memset(&cc, 0, sizeof cc);
     for (int i = 1; i < argc; i++) {
@@ -312,6 +350,11 @@ cmd_history(int argc, char **argv) {
     if ((status = cli_conn_open(&cc, "history")) != CLI_EX_OK) {
         goto out;
     }
+    if ((chans = channels_arg(cc.client, incident, channels, chanbuf, sizeof chanbuf, &rc)) ==
+        NULL) {
+        status = cli_request_fail(&cc, "history", rc);
+        goto out;
+    }
     /* Page through: each answer says where to continue; stop when it no
      * longer moves forward, passes --until, or --limit is reached. */
     for (;;) {
@@ -323,8 +366,7 @@ cmd_history(int argc, char **argv) {
         if (limit != 0 && limit - printed < page) {
             page = (uint32_t)(limit - printed);
         }
-        rc = irbus_history(cc.client, incident, channels_arg(channels), from, until, page, &msgs,
-                           &n, &next);
+        rc = irbus_history(cc.client, incident, chans, from, until, page, &msgs, &n, &next);
         if (rc != 0) {
             status = cli_request_fail(&cc, "history", rc);
             goto out;

@@ -365,6 +365,10 @@ cli_request_fail(struct cli_conn *cc, const char *what, int err) {
     char hint[CLI_PATH_MAX + 128];
     const char *h = NULL;
 
+    if (err <= IRBUS_EDENIED && err > IRBUS_ENOTFOUND) {
+        h = "the broker's policy does not allow this for your key (the rule is named above; "
+            "schema/policy.md has them all); check your role in the incident";
+    }
     switch (err) {
     case IRBUS_ETIMEOUT:
         snprintf(hint, sizeof hint, "is irbusd running at %s, and is your key in its roster?",
@@ -373,10 +377,6 @@ cli_request_fail(struct cli_conn *cc, const char *what, int err) {
         break;
     case IRBUS_EINVAL:
         h = "check the arguments (ids, channel, labels, sizes); run with --help";
-        break;
-    case IRBUS_EDENIED:
-        h = "the broker's policy does not allow this for your key; check your role in the "
-            "incident and the channel's rules";
         break;
     case IRBUS_EUNKNOWNKEY:
         h = "your key is not in the broker's roster; ask an operator to add it";
@@ -639,6 +639,20 @@ print_json(const irbus_message *m) {
                 (unsigned long long)m->seq);
         return;
     }
+    {
+        /* the record's own digest (what a forward's ref_hash names), and
+         * for a forward or share the record it refers to */
+        uint8_t d[32];
+        char hex[65];
+        irbus_message_digest(m, d);
+        cli_hex(d, sizeof d, hex);
+        json_object_set_new(o, "digest", json_string(hex));
+        if (m->ref != 0) {
+            json_object_set_new(o, "ref", json_integer((json_int_t)m->ref));
+            cli_hex(m->ref_hash, sizeof m->ref_hash, hex);
+            json_object_set_new(o, "ref_hash", json_string(hex));
+        }
+    }
     if (is_text(m->ctype)) {
         /* NULL if the bytes are not valid UTF-8: then base64. */
         payload = json_stringn((const char *)m->payload, m->payload_len);
@@ -698,6 +712,9 @@ cli_print_message(const irbus_message *m, int json) {
     }
     for (size_t i = 0; i < m->nto; i++) {
         printf("%s%s", i == 0 ? " to=" : ",", m->to[i]);
+    }
+    if (m->ref != 0) {
+        printf(" ref=%llu", (unsigned long long)m->ref);
     }
     printf(" from %s", fp);
     if (m->ctype[0]) {

@@ -26,7 +26,7 @@
  *   77  permission problem: a secret key file is accessible by group or
  *       others, owned by someone else, a symlink or not a regular file
  *       (IRBUS_EKEYPERM); or the broker refused the key or the request
- *       (IRBUS_EDENIED, IRBUS_EUNKNOWNKEY, IRBUS_EREVOKED)
+ *       (a policy denial, IRBUS_E 3xx; IRBUS_EUNKNOWNKEY, IRBUS_EREVOKED)
  *   78  a client configuration file is malformed
  *
  * Adding a verb: write `int cmd_<verb>(int argc, char **argv)` (argv[0] is
@@ -58,6 +58,8 @@ static const struct verb verbs[] = {
     {"sub", cmd_sub, "subscribe to incident channels and print messages"},
     {"history", cmd_history, "print stored messages of an incident"},
     {"ack", cmd_ack, "record that you have read an incident up to a sequence"},
+    {"forward", cmd_forward, "re-share a stored message on a channel, as its label allows"},
+    {"share", cmd_share, "share request|grant: ask for, or allow, a wider audience"},
     {"incident", cmd_incident, "incident commands: open, party-add, spoc, state, ..."},
     {"admin", cmd_admin, "roster commands (operators): org-add, participant-add, ..."},
     {"receipt", cmd_receipt,
@@ -149,7 +151,6 @@ cli_status(int err, enum cli_io io, int saved_errno) {
     case IRBUS_ECORRUPT:
         return CLI_EX_DATAERR;
     case IRBUS_EKEYPERM:
-    case IRBUS_EDENIED:
     case IRBUS_EUNKNOWNKEY:
     case IRBUS_EREVOKED:
         return CLI_EX_NOPERM;
@@ -165,6 +166,10 @@ cli_status(int err, enum cli_io io, int saved_errno) {
         /* 1xx: a frame that could not be decoded. */
         if (err <= IRBUS_ETRUNCATED && err >= IRBUS_EVALUE) {
             return CLI_EX_DATAERR;
+        }
+        /* 3xx: a policy denial, whatever its rule. */
+        if (err <= IRBUS_EDENIED && err > IRBUS_ENOTFOUND) {
+            return CLI_EX_NOPERM;
         }
         return CLI_EX_FAIL;
     }

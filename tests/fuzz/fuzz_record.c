@@ -52,7 +52,8 @@ check_meta(const uint8_t *b, size_t len) {
     if (rc != 0) {
         return;
     }
-    CHECK(m.channel < IRB_CH_COUNT && m.tlp <= IRB_TLP_RED && m.is_command <= 1);
+    CHECK(m.channel < IRB_CH_COUNT && m.tlp <= IRB_TLP_RED && m.pap <= IRB_PAP_RED &&
+          m.cls < IRB_MC_COUNT);
     /* recovery copies the sender into a char[IRB_MAX_ID + 1] */
     CHECK(m.sender.len <= IRB_MAX_ID && inside(m.sender.p, m.sender.len, b, len));
     CHECK(m.org.len <= IRB_MAX_ID && inside(m.org.p, m.org.len, b, len));
@@ -60,7 +61,14 @@ check_meta(const uint8_t *b, size_t len) {
     for (uint32_t i = 0; i < m.nto; i++) {
         CHECK(m.to[i].len <= IRB_MAX_ID && inside(m.to[i].p, m.to[i].len, b, len));
     }
+    CHECK(m.naud <= IRB_MAX_AUD);
+    for (uint32_t i = 0; i < m.naud; i++) {
+        CHECK(m.aud[i].len <= IRB_MAX_ID && inside(m.aud[i].p, m.aud[i].len, b, len));
+    }
     CHECK(len <= IRB_META_MAX);
+    if (b[0] != 2) {
+        return; /* version 1 is read, never written */
+    }
     out = malloc(IRB_META_MAX);
     if (out == NULL) {
         return;

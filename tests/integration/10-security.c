@@ -49,12 +49,27 @@ setup(void) {
     /* Operators' commands are refused from participants, and the other way. */
     irbus_client_destroy(&c);
     c = connect_as(&br, alice);
-    CHECK_EQ(irbus_admin_org_add(c, "evil", "entity", "Evil", NULL), IRBUS_EDENIED);
+    CHECK_EQ(irbus_admin_org_add(c, "evil", "entity", "Evil", NULL), IRBUS_EOPERATOR);
     CHECK_EQ(irbus_incident_open(c, "INC-1", "Ransomware at Acme", "nis2", NULL), 0);
     CHECK_EQ(irbus_incident_party_add(c, "INC-1", "acme", "affected", "alice@acme", NULL), 0);
     CHECK_EQ(irbus_incident_party_add(c, "INC-1", "csirt", "csirt", "bob@csirt", NULL), 0);
     CHECK_EQ(irbus_incident_party_add(c, "INC-1", "csirt", "csirt", "bob@csirt", NULL),
              IRBUS_EEXIST);
+    {
+        /* The list of denials is for operators only, and shows both of
+         * alice's refusals. */
+        char *report = NULL;
+        CHECK_EQ(irbus_admin_denials(c, &report), IRBUS_EOPERATOR);
+        CHECK(report == NULL);
+        irbus_client_destroy(&c);
+        c = connect_as(&br, op);
+        CHECK_EQ(irbus_admin_denials(c, &report), 0);
+        CHECK(report != NULL && strstr(report, "denials total=2 ") != NULL);
+        CHECK(report != NULL && strstr(report, "participant=alice@acme code=310 "
+                                               "rule=operators_only incident=-\n") != NULL);
+        CHECK(report != NULL && strstr(report, "count code=310 rule=operators_only n=2\n") != NULL);
+        free(report);
+    }
     irbus_client_destroy(&c);
 }
 

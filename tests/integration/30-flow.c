@@ -433,7 +433,7 @@ test_ack(void) {
     CHECK_EQ(irbus_ack(b, "INC-N", UINT64_MAX), IRBUS_EVALUE);
     CHECK_EQ(irbus_ack(b, "INC-N", 0), IRBUS_EINVAL); /* refused by the library */
     CHECK_EQ(irbus_ack(b, "INC-NONE", 1), IRBUS_ENOTFOUND);
-    CHECK_EQ(irbus_ack(b, "INC-X", 1), IRBUS_EDENIED); /* not a party */
+    CHECK_EQ(irbus_ack(b, "INC-X", 1), IRBUS_ENOTMEMBER); /* not a party */
     /* Probe (reported, not asserted): an ack below an earlier one. */
     ack_probe_high = SEAM_PRE; /* INC-S has at least this many records by now */
     CHECK_EQ(irbus_ack(b, "INC-S", ack_probe_high), 0);
@@ -600,10 +600,10 @@ test_history(void) {
     expect_history(b, "findings", 500, 509, 10, 500, 10, 510);
     CHECK_EQ(irbus_history(b, "INC-S", "findings", 1, 0, 0, &msgs, &n, &next), IRBUS_EINVAL);
     CHECK_EQ(irbus_history(b, "INC-S", "findings", 1, 0, 257, &msgs, &n, &next), IRBUS_EINVAL);
-    CHECK_EQ(irbus_history(b, "INC-X", "findings", 1, 0, 10, &msgs, &n, &next), IRBUS_EDENIED);
+    CHECK_EQ(irbus_history(b, "INC-X", "findings", 1, 0, 10, &msgs, &n, &next), IRBUS_ENOTMEMBER);
     /* The same refusals with an upper bound; the broker keeps serving. If it
      * does not survive them, it is restarted so that the rest still runs. */
-    CHECK_EQ(irbus_history(b, "INC-X", "findings", 1, 10, 10, &msgs, &n, &next), IRBUS_EDENIED);
+    CHECK_EQ(irbus_history(b, "INC-X", "findings", 1, 10, 10, &msgs, &n, &next), IRBUS_ENOTMEMBER);
     CHECK_EQ(irbus_history(b, "INC-NONE", "findings", 1, 10, 10, &msgs, &n, &next),
              IRBUS_ENOTFOUND);
     usleep(100000);

@@ -101,7 +101,7 @@ main(int argc, char **argv) {
     CHECK(c != NULL);
     irbus_client_set_timeout(c, 30000); /* sanitizer builds on a busy machine are slow */
     CHECK_EQ(irbus_incident_open(c, "INC-B", "bytes in flight", "none", NULL), 0);
-    CHECK_EQ(irbus_incident_party_add(c, "INC-B", "acme", "affected", NULL, NULL), 0);
+    CHECK_EQ(irbus_incident_party_add(c, "INC-B", "acme", "affected", "pub@acme", NULL), 0);
 
     /* The subscriber grants all the credit it may and then does not read. */
     raw = raw_connect(&br, subk);

@@ -182,6 +182,90 @@ test_store(const char *dir) {
     }
 }
 
+/* Records of every size, around a node's and a part's capacity and the
+ * stream's limit, come back whole, from the records and through the
+ * command index, after a restart too; an aborted batch leaves the stream
+ * where it was. */
+struct sized {
+    size_t n;
+    const size_t *len;
+};
+
+static int
+sized_cb(void *ctx, const struct irb_stored *r) {
+    struct sized *z = ctx;
+    size_t want = z->len[r->seq - 1];
+
+    CHECK_EQ(r->envlen, want);
+    for (size_t i = 0; r->envlen == want && i < want; i++) {
+        if (r->env[i] != (uint8_t)(r->seq * 31 + i * 7)) {
+            CHECK(r->env[i] == (uint8_t)(r->seq * 31 + i * 7));
+            break;
+        }
+    }
+    CHECK(r->metalen == 5 && memcmp(r->meta, "meta!", 5) == 0);
+    z->n++;
+    return 0;
+}
+
+static void
+test_store_stream(const char *dir) {
+    static const size_t lens[] = {0,     1,     1800,  1890,  1900,   1910,  1950,
+                                  2000,  2100,  4096,  4400,  8000,   20000, 32000,
+                                  32600, 32700, 40000, 65536, 1 << 20};
+    const size_t n = sizeof lens / sizeof lens[0];
+    uint8_t hash[32] = {1}, sig[64] = {2}, *env = malloc(1 << 20);
+    struct irb_store *s = NULL;
+    struct sized z = {0, lens};
+    char err[256];
+
+    CHECK(env != NULL);
+    CHECK_EQ(irb_store_open(dir, 64 << 20, &s, err, sizeof err), 0);
+    for (size_t k = 0; env != NULL && k < n; k++) {
+        struct irb_stored r = {"P", 1,   k + 1,  0, hash, sig, (const uint8_t *)"meta!",
+                               5,   env, lens[k]};
+        for (size_t i = 0; i < lens[k]; i++) {
+            env[i] = (uint8_t)((k + 1) * 31 + i * 7);
+        }
+        CHECK_EQ(irb_store_put_record(s, &r, k % 2), 0);
+    }
+    CHECK_EQ(irb_store_commit(s), 0);
+    {
+        /* an aborted record must not move the stream */
+        struct irb_stored r = {"Q", 1, 1, 0, hash, sig, (const uint8_t *)"meta!", 5, env, 3000};
+        CHECK_EQ(irb_store_put_record(s, &r, 0), 0);
+        irb_store_abort(s);
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        z.n = 0;
+        CHECK_EQ(irb_store_scan(s, "P", 1, 1, 0, sized_cb, &z), 0);
+        CHECK_EQ(z.n, n);
+        z.n = 0;
+        CHECK_EQ(irb_store_scan_commands(s, "P", 1, sized_cb, &z), 0);
+        CHECK_EQ(z.n, n / 2);
+        irb_store_close(&s);
+        CHECK_EQ(irb_store_open(dir, 64 << 20, &s, err, sizeof err), 0);
+        if (pass == 0) {
+            /* after a restart the stream goes on from its end: a record of
+             * another log, appended now, is the same size as P's first
+             * stream-kept one and must not disturb P's */
+            struct irb_stored r = {"R", 1,   1,      0, hash, sig, (const uint8_t *)"meta!",
+                                   5,   env, lens[0]};
+            static const size_t one[] = {0};
+            struct sized zr = {0, one};
+            for (size_t i = 0; i < lens[0]; i++) {
+                env[i] = (uint8_t)(31 + i * 7);
+            }
+            CHECK_EQ(irb_store_put_record(s, &r, 0), 0);
+            CHECK_EQ(irb_store_commit(s), 0);
+            CHECK_EQ(irb_store_scan(s, "R", 1, 1, 0, sized_cb, &zr), 0);
+            CHECK_EQ(zr.n, 1);
+        }
+    }
+    irb_store_close(&s);
+    free(env);
+}
+
 static void
 test_meta(void) {
     struct irb_meta m, d;
@@ -193,17 +277,34 @@ test_meta(void) {
     m.tlp = IRB_TLP_RED;
     m.sender = S("alice@acme");
     m.org = S("acme");
+    m.pap = IRB_PAP_AMBER;
+    m.cls = IRB_MC_FORWARD;
+    m.ref = 0x0102030405060708ull;
     m.nto = 2;
     m.to[0] = S("bob@csirt");
     m.to[1] = S("carol@csirt");
+    m.naud = 2;
+    m.aud[0] = m.to[0];
+    m.aud[1] = m.to[1];
     n = irb_meta_encode(&m, buf);
     CHECK_EQ(irb_meta_decode(buf, n, &d), 0);
-    CHECK(d.channel == m.channel && d.tlp == m.tlp && d.nto == 2);
+    CHECK(d.channel == m.channel && d.tlp == m.tlp && d.pap == m.pap && d.cls == m.cls &&
+          d.ref == m.ref && d.nto == 2 && d.naud == 2);
     CHECK(d.to[1].len == 11 && memcmp(d.to[1].p, "carol@csirt", 11) == 0);
+    CHECK(d.aud[0].len == 9 && memcmp(d.aud[0].p, "bob@csirt", 9) == 0);
+    {
+        /* version 1 (before the audience was stored): AMBER to csirt from acme
+         * reads as the audience {csirt, acme} */
+        static const uint8_t v1[] = {1,   2,   2,   0, 4, 'a', 'l', 'i', 'x', 4,  'a',
+                                     'c', 'm', 'e', 1, 5, 'c', 's', 'i', 'r', 't'};
+        CHECK_EQ(irb_meta_decode(v1, sizeof v1, &d), 0);
+        CHECK(d.cls == IRB_MC_MESSAGE && d.tlp == IRB_TLP_AMBER && d.naud == 2);
+        CHECK(d.aud[1].len == 4 && memcmp(d.aud[1].p, "acme", 4) == 0);
+    }
     for (size_t cut = 0; cut < n; cut++) {
         CHECK_EQ(irb_meta_decode(buf, cut, &d), IRBUS_ECORRUPT);
     }
-    buf[0] = 2;
+    buf[0] = 3;
     CHECK_EQ(irb_meta_decode(buf, n, &d), IRBUS_ECORRUPT);
 }
 
@@ -290,27 +391,30 @@ test_roster_incident(void) {
         memset(&outsider, 0, sizeof outsider);
         strcpy(outsider.id, "eve@other");
         strcpy(outsider.org, "other");
-        struct irb_policy_q q = {IRB_ACT_READ, in, irb_roster_participant(&r, "alice@acme", 10),
-                                 NULL, NULL};
+        const struct irb_participant *alice_p = irb_roster_participant(&r, "alice@acme", 10);
+        struct irb_policy_q q = {IRB_ACT_READ, &r, in, alice_p, NULL, NULL, 1u << IRB_CH_STATUS, 0};
         struct irb_meta m;
         CHECK_EQ(irb_policy_check(&q, &rule), 0);
         q.p = &outsider;
-        CHECK_EQ(irb_policy_check(&q, &rule), IRBUS_EDENIED);
+        CHECK_EQ(irb_policy_check(&q, &rule), IRBUS_ENOTMEMBER);
         CHECK(strcmp(rule, "members_only") == 0);
         e.kind = IRB_K_COORD_ADD;
-        q = (struct irb_policy_q){IRB_ACT_COMMAND, in, &outsider, &e, NULL};
-        CHECK_EQ(irb_policy_check(&q, &rule), IRBUS_EDENIED);
+        q = (struct irb_policy_q){IRB_ACT_COMMAND, &r, in, &outsider, &e, NULL, 0, 0};
+        CHECK_EQ(irb_policy_check(&q, &rule), IRBUS_ECOORD);
         CHECK(strcmp(rule, "coordinators_only") == 0);
         /* internal: only the sender's organisation sees the record */
         memset(&m, 0, sizeof m);
         m.channel = IRB_CH_INTERNAL;
+        m.sender = (irb_str){"bob@acme", 8};
         m.org = (irb_str){"acme", 4};
-        q = (struct irb_policy_q){IRB_ACT_SEE, in, irb_roster_participant(&r, "alice@acme", 10),
-                                  NULL, &m};
+        q = (struct irb_policy_q){IRB_ACT_SEE, &r, in, alice_p, NULL, &m, 1u << IRB_CH_INTERNAL, 1};
         CHECK_EQ(irb_policy_check(&q, &rule), 0);
         m.org = (irb_str){"csirt", 5};
         CHECK_EQ(irb_policy_check(&q, &rule), IRBUS_EDENIED);
-        CHECK(strcmp(rule, "internal_to_its_organisation") == 0);
+        /* and only on a subscription that asked for the channel */
+        m.org = (irb_str){"acme", 4};
+        q.channels = 1u << IRB_CH_STATUS;
+        CHECK_EQ(irb_policy_check(&q, &rule), IRBUS_EDENIED);
     }
 
     /* Revocation: the key is refused at the handshake from then on. */
@@ -322,6 +426,23 @@ test_roster_incident(void) {
     CHECK_EQ(irb_roster_check(&r, &e), IRBUS_ESTATE);
     CHECK_EQ(irb_key_curve_public(irbus_key_public(alice), curve), 0);
     CHECK_EQ(irb_roster_zap_lookup(&r, curve, user, pk), IRBUS_EREVOKED);
+
+    /* Shares are kept sorted by the record they refer to. */
+    {
+        static const uint64_t refs[] = {5, 2, 9, 2, 7};
+        for (size_t i = 0; i < 5; i++) {
+            CHECK_EQ(irb_incident_add_share(in, 2, refs[i], 10 + i, (const uint8_t *)"m", 1), 0);
+        }
+        CHECK_EQ(in->nshares, 5);
+        for (size_t i = 1; i < in->nshares; i++) {
+            CHECK(in->shares[i - 1].ref <= in->shares[i].ref);
+        }
+        CHECK_EQ(irb_incident_shares_of(in, 2), 0);
+        CHECK(in->shares[0].ref == 2 && in->shares[1].ref == 2);
+        CHECK_EQ(irb_incident_shares_of(in, 3), 2);
+        CHECK_EQ(irb_incident_shares_of(in, 9), 4);
+        CHECK_EQ(irb_incident_shares_of(in, 10), 5);
+    }
 
     irb_incidents_fini(&t);
     irb_roster_fini(&r);
@@ -338,6 +459,9 @@ main(void) {
     test_config();
     CHECK(mkdtemp(dir) != NULL);
     test_store(dir);
+    snprintf(cmd, sizeof cmd, "rm -rf %s/*", dir);
+    CHECK_EQ(system(cmd), 0);
+    test_store_stream(dir);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     CHECK_EQ(system(cmd), 0);
     test_meta();

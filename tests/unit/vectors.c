@@ -397,6 +397,22 @@ build_others(struct ctx *c) {
             return rc;
         }
     }
+
+    /* An operator's list of recent denials, and its answer. */
+    memset(&c->f, 0, sizeof c->f);
+    c->f.t = IRB_T_DENIALS;
+    c->f.id = 50;
+    if ((rc = emit(c, "denials")) != 0) {
+        return rc;
+    }
+    c->f.t = IRB_T_DENIALS_RESULT;
+    c->f.text = STR("denials total=1 since the broker started\n"
+                    "count code=302 rule=channel_matrix n=1\n"
+                    "2026-11-25T14:38:08.325Z participant=eve@acme code=302 rule=channel_matrix "
+                    "incident=INC-2026-0001\n");
+    if ((rc = emit(c, "denials_result")) != 0) {
+        return rc;
+    }
     return 0;
 }
 
