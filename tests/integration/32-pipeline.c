@@ -9,8 +9,9 @@
  * flight lose nothing; kill -9 of the broker with publishes in flight
  * reports each of them IRBUS_ERESET (well before the client's timeout),
  * every publish that got a receipt is in the history after the restart,
- * and none sent while the broker was stopped is. The broker never logs
- * `answer_dropped`.
+ * and none sent while the broker was stopped is; 1,000 more beside a
+ * replay of thousands of records on the same connection all get their
+ * receipts. The broker never logs `answer_dropped`.
  * Usage: 32-pipeline IRBUSD
  */
 #include "check.h"
@@ -373,11 +374,35 @@ main(int argc, char **argv) {
     for (size_t i = 0; i < 10; i++) {
         CHECK_EQ(k[i].status, 0);
     }
+
+    /* A subscription replaying thousands of records on the same connection
+     * while 1,000 more are pipelined: the deliveries the broker queues
+     * (at most 768 unreported) leave room for every answer. */
+    for (int round = 0; round < 3; round++) {
+        send_range(c, a, 0, 1000, "e", SIZE_MAX);
+        drain(c, a, 1000);
+    }
+    CHECK_EQ(irbus_subscribe(c, INCIDENT, "status", IRBUS_FROM_START, 65536, &sub), 0);
+    send_range(c, a, 0, 1000, "f", SIZE_MAX);
+    drain(c, a, 1000);
+    check_receipts(a, 1000, SIZE_MAX);
+    got = 0;
+    last = 0;
+    while ((rc = irbus_receive(c, 2000, &m)) == 0) {
+        CHECK(m->seq > last);
+        last = m->seq;
+        got++;
+        irbus_message_destroy(&m);
+    }
+    CHECK_EQ(rc, IRBUS_ETIMEOUT);
+    CHECK_EQ(last, a[999].r.seq);
+    CHECK(got > 5000);
+
     CHECK_EQ(count_log_lines("answer_dropped"), 0);
     printf("pipeline: 1,000 receipts in order; refusal at 50 of 101 alone; 200 with deliveries "
            "and sync calls; kill -9: %zu reset (%zu sent while stopped) within %ld ms, %zu "
-           "receipted all present\n",
-           reset, nk - stopped_from, noticed_ms, present);
+           "receipted all present; 1,000 beside a replay of %d\n",
+           reset, nk - stopped_from, noticed_ms, present, got);
 out:
     irbus_client_destroy(&c);
     irbus_key_destroy(&op);
