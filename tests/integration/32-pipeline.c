@@ -207,6 +207,24 @@ read_history(irbus_client *c) {
     }
 }
 
+/* Receive until nothing comes for 2 s; every message's sequence above the
+ * one before. Returns how many came; *last is the last sequence. */
+static int
+receive_all(irbus_client *c, uint64_t *last) {
+    irbus_message *m = NULL;
+    int n = 0, rc;
+
+    *last = 0;
+    while ((rc = irbus_receive(c, 2000, &m)) == 0) {
+        CHECK(m->seq > *last);
+        *last = m->seq;
+        n++;
+        irbus_message_destroy(&m);
+    }
+    CHECK_EQ(rc, IRBUS_ETIMEOUT);
+    return n;
+}
+
 static int
 count_log_lines(const char *what) {
     char path[400], line[1024];
@@ -229,7 +247,6 @@ main(int argc, char **argv) {
     static struct outcome a[1000], b[101], d[200], k[400];
     irbus_key *op, *pubk;
     irbus_client *c;
-    irbus_message *m = NULL;
     struct irbus_publish sync = {INCIDENT, "status", "GREEN",      NULL,   NULL,
                                  NULL,     0,        "text/plain", "sync", 4};
     struct irbus_receipt sr;
@@ -238,7 +255,7 @@ main(int argc, char **argv) {
     size_t nk, stopped_from, reset = 0, present = 0;
     uint64_t sub = 0, last = 0;
     long noticed_ms;
-    int rc, got = 0;
+    int got = 0;
 
     if (harness_begin(&br, argc, argv, NULL) != 0) {
         return 64;
@@ -295,14 +312,7 @@ main(int argc, char **argv) {
         CHECK(d[i].r.seq != sr.seq);
     }
     /* The 200 and the synchronous one, delivered once each, in order. */
-    while ((rc = irbus_receive(c, 2000, &m)) == 0) {
-        CHECK(m->seq > last);
-        last = m->seq;
-        got++;
-        irbus_message_destroy(&m);
-    }
-    CHECK_EQ(rc, IRBUS_ETIMEOUT);
-    CHECK_EQ(got, 201);
+    CHECK_EQ(receive_all(c, &last), 201);
     CHECK_EQ(irbus_unsubscribe(c, sub), 0);
 
     /* kill -9 with publishes in flight. The broker is stopped first, so
@@ -386,15 +396,7 @@ main(int argc, char **argv) {
     send_range(c, a, 0, 1000, "f", SIZE_MAX);
     drain(c, a, 1000);
     check_receipts(a, 1000, SIZE_MAX);
-    got = 0;
-    last = 0;
-    while ((rc = irbus_receive(c, 2000, &m)) == 0) {
-        CHECK(m->seq > last);
-        last = m->seq;
-        got++;
-        irbus_message_destroy(&m);
-    }
-    CHECK_EQ(rc, IRBUS_ETIMEOUT);
+    got = receive_all(c, &last);
     CHECK_EQ(last, a[999].r.seq);
     CHECK(got > 5000);
 
