@@ -14,9 +14,13 @@
  *
  * A request is: sign (if it carries an envelope), encode, send, then read
  * frames until the one answering this request's id arrives or the timeout
- * passes. Frames met on the way are sorted: deliveries and notices are
- * queued for irbus_receive, answers to other ids (stale answers, the `ok`
- * of a credit grant) and undecodable frames are dropped.
+ * passes. A pipelined publish stops after the send and keeps a slot with
+ * its id; irbus_publish_result reads frames until some slot has its
+ * answer. Frames met on the way are sorted the same way by every reader:
+ * deliveries and notices are queued for irbus_receive, an answer to a
+ * pipelined publish settles its slot (its receipt verified at once), and
+ * answers to other ids (stale answers, the `ok` of a credit grant) and
+ * undecodable frames are dropped.
  */
 #include "keys.h"
 #include "sign.h"
@@ -50,6 +54,18 @@ struct sub_state {
     uint64_t bytes;    /* their envelope bytes */
 };
 
+/* A pipelined publish, from irbus_publish_send until irbus_publish_result
+ * hands its answer out. Owned by the client's slot table. */
+struct pipe_slot {
+    uint64_t id;                  /* request id, the caller's token; 0: the slot is free */
+    int settled;                  /* status is final and the slot is in the done queue */
+    int status;                   /* 0, or what irbus_publish_result reports */
+    int64_t deadline;             /* monotonic ms when it times out; -1: never */
+    char log[IRBUS_ID_MAX + 1];   /* the incident its receipt must name */
+    char msg[IRB_MAX_ERRMSG + 1]; /* the broker's text for an error */
+    struct irbus_receipt r;       /* verified, when status is 0 */
+};
+
 /* Owned by the caller of irbus_client_new. */
 struct irbus_client {
     const irbus_key *key; /* borrowed; outlives the client */
@@ -72,11 +88,19 @@ struct irbus_client {
     size_t nsubs;
     uint64_t unreported; /* deliveries consumed and not yet reported, all subs */
     char last_error[IRB_MAX_ERRMSG + 1];
+    uint8_t sig[IRB_SIG_BYTES]; /* the signature of env */
+    /* Pipelined publishes: IRBUS_PIPELINE_MAX slots; npipe in use, of which
+     * nwaiting still wait for their answer; the settled ones are queued in
+     * done[] (a ring of slot numbers) in the order their answers came. */
+    struct pipe_slot *pipe;
+    size_t npipe, nwaiting;
+    uint16_t done[IRBUS_PIPELINE_MAX];
+    size_t done_head, ndone;
 };
 
 /* Names of the enums whose lookups wire.c keeps private; the order is that
  * of the enums in wire.h, and the decode-after-encode check in
- * signed_request catches any drift. */
+ * sign_submission catches any drift. */
 static const char *const org_kind_names[] = {"entity", "ir_provider", "csirt", "regulator"};
 static const char *const role_names[] = {"affected", "ir_provider", "csirt", "regulator"};
 static const char *const state_names[] = {"open", "contained", "recovered", "closed"};
@@ -289,6 +313,121 @@ verify_record(irbus_client *c, const irb_str *incident, const irb_bin *env, cons
     return irb_verify(e->sender.p, IRB_DOMAIN_ENVELOPE, env->p, env->len, sig->p);
 }
 
+/* ---- answers ------------------------------------------------------------- */
+
+/* Interpret an answer that is not the expected type: an error frame gives
+ * the broker's code, and its text into errbuf (IRB_MAX_ERRMSG + 1 bytes);
+ * anything else is a protocol breach. */
+static int
+answer_error(const irbus_client *c, char *errbuf) {
+    if (c->f->t == IRB_T_ERROR) {
+        copy_str(errbuf, IRB_MAX_ERRMSG + 1, c->f->msg.p, c->f->msg.len);
+        return -(int)c->f->code;
+    }
+    return IRBUS_EMSGTYPE;
+}
+
+/* Turn the answer in c->f to a signed submission into a receipt for log
+ * `log`, verified with the broker's key. Returns 0 (*out filled),
+ * IRBUS_EBADSIG, or as answer_error. */
+static int
+answer_receipt(const irbus_client *c, const char *log, char *errbuf, struct irbus_receipt *out) {
+    size_t loglen = strlen(log);
+
+    if (c->f->t != IRB_T_RECEIPT) {
+        return answer_error(c, errbuf);
+    }
+    /* The receipt must be for the log we wrote to, and signed by the
+     * broker we meant to talk to. */
+    if (c->f->incident.len != loglen || memcmp(c->f->incident.p, log, loglen) != 0) {
+        return IRBUS_EBADSIG;
+    }
+    memset(out, 0, sizeof *out);
+    copy_str(out->incident, sizeof out->incident, c->f->incident.p, c->f->incident.len);
+    out->seq = c->f->seq;
+    memcpy(out->hash, c->f->hash.p, sizeof out->hash);
+    out->btime = c->f->btime;
+    memcpy(out->sig, c->f->sig.p, sizeof out->sig);
+    return irbus_receipt_verify(out, c->broker_pk);
+}
+
+/* ---- pipelined publishes: the slots --------------------------------------- */
+
+/* The slot of the pipelined publish with request id `id` that still waits
+ * for its answer, or -1. */
+static int
+pipe_find(const irbus_client *c, uint64_t id) {
+    if (c->nwaiting == 0 || id == 0) {
+        return -1;
+    }
+    for (size_t i = 0; i < IRBUS_PIPELINE_MAX; i++) {
+        if (c->pipe[i].id == id && !c->pipe[i].settled) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+/* Give waiting slot i its final status and queue it for
+ * irbus_publish_result. */
+static void
+pipe_settle(irbus_client *c, size_t i, int status) {
+    c->pipe[i].settled = 1;
+    c->pipe[i].status = status;
+    c->done[(c->done_head + c->ndone) % IRBUS_PIPELINE_MAX] = (uint16_t)i;
+    c->ndone++;
+    c->nwaiting--;
+}
+
+/* If the frame decoded in c->f answers a waiting pipelined publish, settle
+ * that publish (its receipt is verified here). */
+static void
+pipe_answer(irbus_client *c) {
+    struct pipe_slot *s;
+    int i;
+
+    if (!(c->f->present & IRB_BIT(IRB_FI_ID)) || (i = pipe_find(c, c->f->id)) < 0) {
+        return;
+    }
+    s = &c->pipe[i];
+    s->msg[0] = '\0';
+    pipe_settle(c, (size_t)i, answer_receipt(c, s->log, s->msg, &s->r));
+}
+
+/* Settle with IRBUS_ETIMEOUT every waiting publish whose deadline has
+ * passed. Returns the earliest deadline of those still waiting (-1: none). */
+static int64_t
+pipe_expire(irbus_client *c) {
+    int64_t now, next = -1;
+
+    if (c->nwaiting == 0) {
+        return -1;
+    }
+    now = now_monotonic_ms();
+    for (size_t i = 0; i < IRBUS_PIPELINE_MAX; i++) {
+        struct pipe_slot *s = &c->pipe[i];
+        if (s->id == 0 || s->settled || s->deadline < 0) {
+            continue;
+        }
+        if (s->deadline <= now) {
+            pipe_settle(c, i, IRBUS_ETIMEOUT);
+        } else if (next < 0 || s->deadline < next) {
+            next = s->deadline;
+        }
+    }
+    return next;
+}
+
+/* The connection was lost: no waiting publish will be answered. */
+static void
+pipe_lost(irbus_client *c) {
+    for (size_t i = 0; i < IRBUS_PIPELINE_MAX && c->nwaiting > 0; i++) {
+        if (c->pipe[i].id != 0 && !c->pipe[i].settled) {
+            pipe_settle(c, i, IRBUS_ERESET);
+        }
+    }
+}
+
 /* ---- the socket ---------------------------------------------------------- */
 
 static void
@@ -299,8 +438,19 @@ in_close(irbus_client *c) {
     }
 }
 
+/* The frame type of raw bytes, if they decode; -1 otherwise. Decodes into
+ * c->f. */
+static int
+frame_type(irbus_client *c, const uint8_t *p, size_t len) {
+    if (irb_wire_decode(p, len, c->f) != 0) {
+        return -1;
+    }
+    return c->f->t;
+}
+
 /* Drain the socket monitor: if a connection was lost while subscriptions
- * existed, forget them and remember to say so (reset_pending). */
+ * existed, forget them and remember to say so (reset_pending); if it was
+ * lost while pipelined publishes waited, settle them with IRBUS_ERESET. */
 static void
 check_reset(irbus_client *c) {
     zmq_msg_t ev;
@@ -328,7 +478,10 @@ check_reset(irbus_client *c) {
         }
         zmq_msg_close(&ev);
     }
-    if (lost && c->nsubs > 0) {
+    if (!lost || (c->nsubs == 0 && c->nwaiting == 0)) {
+        return;
+    }
+    if (c->nsubs > 0) {
         /* What the old connection delivered is stale: a restarted broker
          * numbers subscriptions afresh, so it could pass for a new one's.
          * The application subscribes again from what it has seen. */
@@ -341,15 +494,22 @@ check_reset(irbus_client *c) {
             free(q);
         }
         c->qtail = NULL;
-        for (;;) {
-            zmq_msg_init(&ev);
-            if (zmq_msg_recv(&ev, c->sock, ZMQ_DONTWAIT) < 0) {
-                zmq_msg_close(&ev);
-                break;
-            }
-            zmq_msg_close(&ev);
-        }
     }
+    /* Deliveries already here are dropped with the rest; an answer to a
+     * pipelined publish is as good as ever (its receipt verifies or not),
+     * so it settles its publish. The other publishes' answers are lost. */
+    for (;;) {
+        zmq_msg_init(&ev);
+        if (zmq_msg_recv(&ev, c->sock, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&ev);
+            break;
+        }
+        if (c->nwaiting > 0 && frame_type(c, zmq_msg_data(&ev), zmq_msg_size(&ev)) >= 0) {
+            pipe_answer(c);
+        }
+        zmq_msg_close(&ev);
+    }
+    pipe_lost(c);
 }
 
 /* read_frame's answer when watching the monitor and an event came. */
@@ -449,14 +609,35 @@ enqueue(irbus_client *c, const uint8_t *p, size_t len) {
     return 0;
 }
 
-/* The frame type of raw bytes, if they decode; -1 otherwise. Decodes into
- * c->f. */
+/* Sort a frame (decoded in c->f as type t, -1 if it did not decode) that is
+ * not the answer its reader waits for, as the module comment says.
+ * Returns 0 or IRBUS_ENOMEM. */
 static int
-frame_type(irbus_client *c, const uint8_t *p, size_t len) {
-    if (irb_wire_decode(p, len, c->f) != 0) {
-        return -1;
+sort_frame(irbus_client *c, const uint8_t *p, size_t len, int t) {
+    if (t == IRB_T_DELIVER || t == IRB_T_NOTICE) {
+        return enqueue(c, p, len);
     }
-    return c->f->t;
+    if (t >= 0) {
+        pipe_answer(c);
+    }
+    return 0;
+}
+
+/* Encode the frame in c->f with a new request id and send it before
+ * deadline. Returns 0 (the id in *id), IRBUS_EINVAL (the frame does not fit
+ * the frame limit), IRBUS_ETIMEOUT or IRBUS_EIO. */
+static int
+send_request(irbus_client *c, int64_t deadline, uint64_t *id) {
+    long n;
+
+    c->f->v = IRBUS_PROTOCOL_VERSION;
+    c->f->id = c->next_id++;
+    n = irb_wire_encode(c->f, c->out, IRB_MAX_FRAME);
+    if (n < 0) {
+        return IRBUS_EINVAL;
+    }
+    *id = c->f->id;
+    return send_frame(c, (size_t)n, deadline);
 }
 
 /*
@@ -469,17 +650,10 @@ frame_type(irbus_client *c, const uint8_t *p, size_t len) {
 static int
 request(irbus_client *c) {
     int64_t deadline = deadline_after(c->timeout_ms);
-    uint64_t id = c->next_id++;
-    long n;
+    uint64_t id;
     int rc;
 
-    c->f->v = IRBUS_PROTOCOL_VERSION;
-    c->f->id = id;
-    n = irb_wire_encode(c->f, c->out, IRB_MAX_FRAME);
-    if (n < 0) {
-        return IRBUS_EINVAL;
-    }
-    if ((rc = send_frame(c, (size_t)n, deadline)) != 0) {
+    if ((rc = send_request(c, deadline, &id)) != 0) {
         return rc;
     }
     for (;;) {
@@ -495,28 +669,14 @@ request(irbus_client *c) {
             return rc;
         }
         t = frame_type(c, p, len);
-        if (t == IRB_T_DELIVER || t == IRB_T_NOTICE) {
-            if ((rc = enqueue(c, p, len)) != 0) {
-                return rc;
-            }
-            continue;
+        if (t >= 0 && t != IRB_T_DELIVER && t != IRB_T_NOTICE &&
+            (c->f->present & IRB_BIT(IRB_FI_ID)) && c->f->id == id) {
+            return 0;
         }
-        if (t < 0 || !(c->f->present & IRB_BIT(IRB_FI_ID)) || c->f->id != id) {
-            continue; /* undecodable, or an answer to another request */
+        if ((rc = sort_frame(c, p, len, t)) != 0) {
+            return rc;
         }
-        return 0;
     }
-}
-
-/* Interpret an answer that is not the expected type: an error frame gives
- * the broker's code and message; anything else is a protocol breach. */
-static int
-answer_error(irbus_client *c) {
-    if (c->f->t == IRB_T_ERROR) {
-        copy_str(c->last_error, sizeof c->last_error, c->f->msg.p, c->f->msg.len);
-        return -(int)c->f->code;
-    }
-    return IRBUS_EMSGTYPE;
 }
 
 static int
@@ -573,8 +733,10 @@ irbus_client_new(const irbus_key *key, const char *endpoint,
     c->env = malloc(IRB_MAX_ENV);
     c->f = malloc(sizeof *c->f);
     c->e = malloc(sizeof *c->e);
+    c->pipe = calloc(IRBUS_PIPELINE_MAX, sizeof *c->pipe);
     own_sk = sodium_malloc(32);
-    if (c->out == NULL || c->env == NULL || c->f == NULL || c->e == NULL || own_sk == NULL) {
+    if (c->out == NULL || c->env == NULL || c->f == NULL || c->e == NULL || c->pipe == NULL ||
+        own_sk == NULL) {
         rc = IRBUS_ENOMEM;
         goto out;
     }
@@ -663,6 +825,7 @@ irbus_client_destroy(irbus_client **cp) {
     free(c->env);
     free(c->f);
     free(c->e);
+    free(c->pipe);
     free(c);
     *cp = NULL;
 }
@@ -710,20 +873,15 @@ irbus_receipt_verify(const struct irbus_receipt *r,
 
 /*
  * Complete envelope e (version, sender, sequence, time), check it by
- * decoding its own encoding, sign it, send it in a frame of type t and turn
- * the answer into a verified receipt for log `log`.
+ * decoding its own encoding, sign it, and make c->f a frame of type t that
+ * carries it (in c->env, its signature in c->sig). Returns 0, IRBUS_EINVAL.
  */
 static int
-signed_request(irbus_client *c, enum irb_type t, struct irb_env *e, const char *log,
-               struct irbus_receipt *out) {
-    uint8_t sig[IRB_SIG_BYTES];
-    struct irbus_receipt r;
-    uint64_t now;
+sign_submission(irbus_client *c, enum irb_type t, struct irb_env *e) {
+    uint64_t now = now_realtime_us();
     long n;
     int rc;
 
-    c->last_error[0] = '\0';
-    now = now_realtime_us();
     e->v = IRBUS_PROTOCOL_VERSION;
     e->sender = (irb_bin){c->key->pk, IRBUS_PUBLIC_KEY_BYTES};
     e->seq = now > c->last_seq ? now : c->last_seq + 1;
@@ -738,33 +896,28 @@ signed_request(irbus_client *c, enum irb_type t, struct irb_env *e, const char *
         irb_wire_check_class(t, (enum irb_kind)e->kind) != 0) {
         return IRBUS_EINVAL;
     }
-    if ((rc = irb_sign(c->key, IRB_DOMAIN_ENVELOPE, c->env, (size_t)n, sig)) != 0) {
+    if ((rc = irb_sign(c->key, IRB_DOMAIN_ENVELOPE, c->env, (size_t)n, c->sig)) != 0) {
         return rc;
     }
     c->last_seq = e->seq;
-
     memset(c->f, 0, offsetof(struct irb_frame, records));
     c->f->t = (uint8_t)t;
     c->f->env = (irb_bin){c->env, (size_t)n};
-    c->f->sig = (irb_bin){sig, sizeof sig};
-    if ((rc = request(c)) != 0) {
-        return rc;
-    }
-    if (c->f->t != IRB_T_RECEIPT) {
-        return answer_error(c);
-    }
-    /* The receipt must be for the log we wrote to, and signed by the
-     * broker we meant to talk to. */
-    if (c->f->incident.len != strlen(log) || memcmp(c->f->incident.p, log, strlen(log)) != 0) {
-        return IRBUS_EBADSIG;
-    }
-    memset(&r, 0, sizeof r);
-    copy_str(r.incident, sizeof r.incident, c->f->incident.p, c->f->incident.len);
-    r.seq = c->f->seq;
-    memcpy(r.hash, c->f->hash.p, sizeof r.hash);
-    r.btime = c->f->btime;
-    memcpy(r.sig, c->f->sig.p, sizeof r.sig);
-    if ((rc = irbus_receipt_verify(&r, c->broker_pk)) != 0) {
+    c->f->sig = (irb_bin){c->sig, sizeof c->sig};
+    return 0;
+}
+
+/* Sign envelope e, send it in a frame of type t, wait for the answer and
+ * turn it into a verified receipt for log `log`. */
+static int
+signed_request(irbus_client *c, enum irb_type t, struct irb_env *e, const char *log,
+               struct irbus_receipt *out) {
+    struct irbus_receipt r;
+    int rc;
+
+    c->last_error[0] = '\0';
+    if ((rc = sign_submission(c, t, e)) != 0 || (rc = request(c)) != 0 ||
+        (rc = answer_receipt(c, log, c->last_error, &r)) != 0) {
         return rc;
     }
     if (out != NULL) {
@@ -814,29 +967,41 @@ fill_addressing(struct irb_env *e, const char *channel, const char *tlp, const c
     return 0;
 }
 
-int
-irbus_publish(irbus_client *c, const struct irbus_publish *p, struct irbus_receipt *r) {
-    struct irb_env e;
-    int kind, rc;
+/* The envelope of a publish: e borrows p's strings. Returns 0 or
+ * IRBUS_EINVAL (the checks that need no encoding; sign_submission does the
+ * rest). */
+static int
+publish_env(const struct irbus_publish *p, struct irb_env *e) {
+    int kind;
 
-    if (c == NULL || p == NULL || check_id(p->incident) != 0 || p->channel == NULL ||
+    if (p == NULL || check_id(p->incident) != 0 || p->channel == NULL ||
         p->payload_len > IRB_MAX_PAYLOAD || (p->payload == NULL && p->payload_len > 0)) {
         return IRBUS_EINVAL;
     }
-    memset(&e, 0, sizeof e);
+    memset(e, 0, sizeof *e);
     kind = p->kind == NULL ? IRB_K_MSG : irb_kind_from_name(p->kind, strlen(p->kind));
     /* Only kinds made of the fields struct irbus_publish carries: a message
      * or a stage report (forward and share.* have their own calls). */
     if (kind != IRB_K_MSG && (kind < IRB_K_NIS2_EARLY_WARNING || kind > IRB_K_FEEDBACK)) {
         return IRBUS_EINVAL;
     }
-    e.kind = (uint8_t)kind;
-    e.incident = str_of(p->incident);
-    if ((rc = fill_addressing(&e, p->channel, p->tlp, p->pap, p->to, p->nto)) != 0) {
-        return rc;
+    e->kind = (uint8_t)kind;
+    e->incident = str_of(p->incident);
+    if (fill_addressing(e, p->channel, p->tlp, p->pap, p->to, p->nto) != 0) {
+        return IRBUS_EINVAL;
     }
-    e.ctype = str_of(p->ctype != NULL ? p->ctype : "application/octet-stream");
-    e.payload = (irb_bin){p->payload_len > 0 ? p->payload : (const uint8_t *)"", p->payload_len};
+    e->ctype = str_of(p->ctype != NULL ? p->ctype : "application/octet-stream");
+    e->payload = (irb_bin){p->payload_len > 0 ? p->payload : (const uint8_t *)"", p->payload_len};
+    return 0;
+}
+
+int
+irbus_publish(irbus_client *c, const struct irbus_publish *p, struct irbus_receipt *r) {
+    struct irb_env e;
+
+    if (c == NULL || publish_env(p, &e) != 0) {
+        return IRBUS_EINVAL;
+    }
     return signed_request(c, IRB_T_PUBLISH, &e, p->incident, r);
 }
 
@@ -899,6 +1064,117 @@ irbus_share_grant(irbus_client *c, const char *incident, uint64_t ref, const uin
     return share(c, IRB_K_SHARE_GRANT, incident, ref, ref_hash, to, nto, r);
 }
 
+/* ---- pipelined publishes -------------------------------------------------- */
+
+int
+irbus_publish_send(irbus_client *c, const struct irbus_publish *p, uint64_t *token) {
+    struct pipe_slot *s = NULL;
+    struct irb_env e;
+    uint64_t id;
+    int rc;
+
+    if (token != NULL) {
+        *token = 0;
+    }
+    if (c == NULL || token == NULL || publish_env(p, &e) != 0) {
+        return IRBUS_EINVAL;
+    }
+    /* A lost connection's publishes are settled first, which frees no slot
+     * but keeps their answers from being taken for this one's. */
+    check_reset(c);
+    if (c->npipe >= IRBUS_PIPELINE_MAX) {
+        return IRBUS_ELIMIT;
+    }
+    c->last_error[0] = '\0';
+    if ((rc = sign_submission(c, IRB_T_PUBLISH, &e)) != 0 ||
+        (rc = send_request(c, deadline_after(c->timeout_ms), &id)) != 0) {
+        return rc;
+    }
+    for (size_t i = 0; s == NULL; i++) { /* npipe < IRBUS_PIPELINE_MAX: one is free */
+        if (c->pipe[i].id == 0) {
+            s = &c->pipe[i];
+        }
+    }
+    s->id = id;
+    s->settled = 0;
+    s->deadline = deadline_after(c->timeout_ms);
+    copy_str(s->log, sizeof s->log, p->incident, strlen(p->incident));
+    c->npipe++;
+    c->nwaiting++;
+    *token = id;
+    return 0;
+}
+
+/* Hand out the first settled publish and free its slot. */
+static void
+pipe_hand_out(irbus_client *c, uint64_t *token, int *status, struct irbus_receipt *r) {
+    struct pipe_slot *s = &c->pipe[c->done[c->done_head]];
+
+    c->done_head = (c->done_head + 1) % IRBUS_PIPELINE_MAX;
+    c->ndone--;
+    *token = s->id;
+    *status = s->status;
+    if (s->status == 0 && r != NULL) {
+        *r = s->r;
+    }
+    copy_str(c->last_error, sizeof c->last_error, s->msg, strlen(s->msg));
+    s->id = 0;
+    s->settled = 0;
+    s->msg[0] = '\0';
+    c->npipe--;
+}
+
+int
+irbus_publish_result(irbus_client *c, int timeout_ms, uint64_t *token, int *status,
+                     struct irbus_receipt *r) {
+    int64_t deadline;
+
+    if (c == NULL || token == NULL || status == NULL) {
+        return IRBUS_EINVAL;
+    }
+    check_reset(c);
+    deadline = deadline_after(timeout_ms);
+    for (;;) {
+        int64_t wake = pipe_expire(c);
+        const uint8_t *p;
+        size_t len;
+        int rc;
+
+        if (c->ndone > 0) {
+            pipe_hand_out(c, token, status, r);
+            return 0;
+        }
+        if (c->npipe == 0) {
+            return IRBUS_ENOTFOUND;
+        }
+        /* Wake at the caller's deadline or when the oldest waiting publish
+         * times out, whichever comes first. */
+        if (wake < 0 || (deadline >= 0 && deadline < wake)) {
+            wake = deadline;
+        }
+        rc = read_frame_watch(c, wake, 1, &p, &len);
+        if (rc == MONITOR_EVENT) {
+            check_reset(c);
+            continue;
+        }
+        if (rc == IRBUS_ETIMEOUT) {
+            if (deadline >= 0 && remaining_ms(deadline) == 0) {
+                (void)pipe_expire(c); /* one may be due at the same moment */
+                if (c->ndone == 0) {
+                    return IRBUS_ETIMEOUT;
+                }
+            }
+            continue;
+        }
+        if (rc != 0) {
+            return rc;
+        }
+        if ((rc = sort_frame(c, p, len, frame_type(c, p, len))) != 0) {
+            return rc;
+        }
+    }
+}
+
 /* ---- subscriptions and deliveries ---------------------------------------- */
 
 int
@@ -942,7 +1218,7 @@ irbus_subscribe(irbus_client *c, const char *incident, const char *channels, uin
         return rc;
     }
     if (c->f->t != IRB_T_OK) {
-        return answer_error(c);
+        return answer_error(c, c->last_error);
     }
     if (!(c->f->present & IRB_BIT(IRB_FI_SUB))) {
         return IRBUS_EMISSING;
@@ -1026,7 +1302,7 @@ irbus_unsubscribe(irbus_client *c, uint64_t sub) {
         return rc;
     }
     if (c->f->t != IRB_T_OK) {
-        return answer_error(c);
+        return answer_error(c, c->last_error);
     }
     c->unreported -= c->subs[i].consumed;
     c->subs[i] = c->subs[--c->nsubs];
@@ -1123,11 +1399,13 @@ irbus_receive(irbus_client *c, int timeout_ms, irbus_message **mp) {
             return rc;
         }
         t = frame_type(c, p, len);
-        if ((t == IRB_T_DELIVER || t == IRB_T_NOTICE) &&
-            (rc = take_delivery(c, p, len, mp)) != DROPPED) {
-            return rc;
+        if (t == IRB_T_DELIVER || t == IRB_T_NOTICE) {
+            if ((rc = take_delivery(c, p, len, mp)) != DROPPED) {
+                return rc;
+            }
+        } else if (t >= 0) {
+            pipe_answer(c); /* or a stale answer, or a credit grant's `ok` */
         }
-        /* Anything else is a stale answer or a credit grant's `ok`. */
     }
 }
 
@@ -1146,7 +1424,7 @@ irbus_ack(irbus_client *c, const char *incident, uint64_t seq) {
     if ((rc = request(c)) != 0) {
         return rc;
     }
-    return c->f->t == IRB_T_OK ? 0 : answer_error(c);
+    return c->f->t == IRB_T_OK ? 0 : answer_error(c, c->last_error);
 }
 
 int
@@ -1197,7 +1475,7 @@ irbus_history(irbus_client *c, const char *incident, const char *channels, uint6
         return rc;
     }
     if (c->f->t != IRB_T_HISTORY_RESULT) {
-        return answer_error(c);
+        return answer_error(c, c->last_error);
     }
     inc = str_of(incident);
     if (c->f->incident.len != inc.len || memcmp(c->f->incident.p, inc.p, inc.len) != 0) {
@@ -1261,7 +1539,7 @@ irbus_admin_denials(irbus_client *c, char **report) {
         return rc;
     }
     if (c->f->t != IRB_T_DENIALS_RESULT) {
-        return answer_error(c);
+        return answer_error(c, c->last_error);
     }
     if ((*report = malloc(c->f->text.len + 1)) == NULL) {
         return IRBUS_ENOMEM;

@@ -107,7 +107,7 @@ enum irbus_error {
     IRBUS_EKEYPERM = -604, /**< a secret key file is readable by group or others, or a symlink */
     IRBUS_ETIMEOUT = -605, /**< no answer within the timeout */
     IRBUS_ECRYPTO = -606,  /**< the crypto library failed to initialise */
-    IRBUS_ERESET = -607,   /**< the connection was lost and made again: subscriptions ended */
+    IRBUS_ERESET = -607,   /**< the connection was lost: subscriptions ended, answers owed lost */
 };
 
 /**
@@ -228,9 +228,9 @@ IRBUS_EXPORT void irbus_key_destroy(irbus_key **keyp);
  *
  * A client is one DEALER connection to irbusd over CURVE, authenticated
  * with the caller's identity key. Every request waits for its answer (with
- * the client's timeout); deliveries that arrive meanwhile are queued inside
- * the client, never dropped: their number is bounded by the credit the
- * client has granted.
+ * the client's timeout), except pipelined publishes (irbus_publish_send);
+ * deliveries that arrive meanwhile are queued inside the client, never
+ * dropped: their number is bounded by the credit the client has granted.
  *
  * Every receipt is verified against the broker's public key and every
  * delivered or historical message against its sender's signature before
@@ -320,7 +320,13 @@ IRBUS_EXPORT void irbus_client_set_timeout(irbus_client *c, int timeout_ms);
 /**
  * A file descriptor that becomes readable when the client may have input
  * (ZeroMQ's ZMQ_FD: edge-triggered; after it fires, call irbus_receive with
- * timeout 0 until it returns IRBUS_ETIMEOUT).
+ * timeout 0 until it returns IRBUS_ETIMEOUT, and irbus_publish_result with
+ * timeout 0 until it returns IRBUS_ETIMEOUT or IRBUS_ENOTFOUND). It fires
+ * for input not yet read: what one call reads and keeps for another (a
+ * delivery during a request, a pipelined answer during irbus_receive, a
+ * delivery during irbus_publish_result) does not make it fire again, so a
+ * client that both subscribes and pipelines publishes should not wait on
+ * it without a timeout.
  *
  * @return 0 or IRBUS_EIO.
  */
@@ -353,6 +359,69 @@ struct irbus_publish {
  */
 IRBUS_EXPORT IRBUS_NODISCARD int irbus_publish(irbus_client *c, const struct irbus_publish *p,
                                                struct irbus_receipt *r);
+
+/*
+ * Pipelined publishing. irbus_publish waits one round trip and one commit
+ * per message; the broker commits everything that arrived meanwhile with
+ * one fsync, so a publisher that keeps several publishes in flight gets as
+ * many receipts per commit. Each publish is signed, and its receipt
+ * verified with the broker's key, exactly as irbus_publish does.
+ *
+ * irbus_publish_send signs and sends; irbus_publish_result hands out the
+ * answers, each exactly once, in the order they arrived (the broker answers
+ * refusals at once and receipts after the commit, so that order is not the
+ * order of sending). Deliveries that arrive meanwhile are queued for
+ * irbus_receive; answers to pipelined publishes that arrive during any
+ * other call (irbus_publish, irbus_history, irbus_receive, ...) are kept
+ * for irbus_publish_result.
+ */
+
+/**
+ * How many pipelined publishes a client holds at most: sent, and their
+ * answer not yet returned by irbus_publish_result. The broker keeps room
+ * for about 232 answers per connection (schema/protocol.md, section 11);
+ * a client that stays within this limit and calls irbus_publish_result
+ * never makes it drop one.
+ */
+#define IRBUS_PIPELINE_MAX 128
+
+/**
+ * Sign a publish and send it without waiting for its answer.
+ *
+ * @param[out] token  identifies this publish in irbus_publish_result:
+ *                    never 0, never used twice by one client.
+ * @return 0 (sent); IRBUS_EINVAL (as irbus_publish, or token NULL);
+ *         IRBUS_ELIMIT (IRBUS_PIPELINE_MAX publishes are held: collect an
+ *         answer with irbus_publish_result first; nothing was sent);
+ *         IRBUS_ETIMEOUT (no connection to the broker was ready within the
+ *         client's timeout; nothing was sent); IRBUS_EIO.
+ */
+IRBUS_EXPORT IRBUS_NODISCARD int irbus_publish_send(irbus_client *c, const struct irbus_publish *p,
+                                                    uint64_t *token);
+
+/**
+ * Wait up to timeout_ms (0: do not wait, -1: forever) for the answer to a
+ * pipelined publish, and hand it out.
+ *
+ * @param[out] token   the publish's token from irbus_publish_send.
+ * @param[out] status  0: stored, *r is its verified receipt; IRBUS_EBADSIG:
+ *                     the receipt does not verify; the broker's error as its
+ *                     negative code (IRBUS_EDENIED, IRBUS_ENOTFOUND, ...; its
+ *                     text is then in irbus_client_last_error); IRBUS_ERESET:
+ *                     the connection was lost before the answer came;
+ *                     IRBUS_ETIMEOUT: no answer within the client's timeout
+ *                     (irbus_client_set_timeout) after sending, and a late
+ *                     one is ignored. After IRBUS_ERESET or IRBUS_ETIMEOUT the
+ *                     message may or may not have been stored: history tells.
+ * @param[out] r       the receipt when status is 0 (may be NULL).
+ * @return 0 (an answer was handed out); IRBUS_ETIMEOUT (none within
+ *         timeout_ms); IRBUS_ENOTFOUND (no pipelined publish is held);
+ *         IRBUS_EINVAL; IRBUS_ENOMEM (a delivery could not be queued);
+ *         IRBUS_EIO (errno set; EINTR when a signal interrupted the wait).
+ */
+IRBUS_EXPORT IRBUS_NODISCARD int irbus_publish_result(irbus_client *c, int timeout_ms,
+                                                      uint64_t *token, int *status,
+                                                      struct irbus_receipt *r);
 
 /**
  * The broker's text for the last error answer this client received (empty

@@ -79,6 +79,12 @@ struct drv {
     int (*pub_send)(void *p, const uint8_t *payload, size_t len);
     /* Wait until every message sent has been acknowledged or failed. */
     int (*pub_flush)(void *p, int timeout_ms);
+    /* Optional (NULL: the load generator sleeps): pass the time until
+     * until_ns (CLOCK_MONOTONIC), the next intended send, taking
+     * acknowledgements as they arrive. For a driver that collects them on
+     * the publisher's own thread, so a paced publisher records each when it
+     * comes, not at its next send. */
+    int (*pub_wait)(void *p, uint64_t until_ns);
     void (*pub_close)(void **pp);
     int (*sub_open)(const struct cell *c, unsigned idx, int from_start, void **sp);
     /* Next message's payload (borrowed until the next call): 1 got one, 0

@@ -6,16 +6,34 @@
  * pub<i>@bench-p and subscribers sub<j>@bench-s. setup() adds them, opens
  * incident B-<cell> as pub0 and adds both organisations as parties; every
  * step tolerates "already exists", so a restarted broker (W6) is set up by
- * the same call. irbus_publish is synchronous: one signed receipt per round
- * trip per connection, so throughput comes from several publishers.
+ * the same call.
+ *
+ * Variant "signed-fsync" publishes with irbus_publish: one signed receipt
+ * per round trip per connection, so throughput comes from several
+ * publishers. Variant "pipelined" (or "pipelinedN" for a window of N)
+ * keeps up to IRBUS_PIPELINE_MAX (N) publishes in flight on one connection
+ * with irbus_publish_send and takes the receipts with irbus_publish_result
+ * on the publisher's thread: before each send, whenever the window is full,
+ * and, when paced, while it waits for the next send (pub_wait), so each
+ * receipt is timed when it arrives.
  */
+#define _GNU_SOURCE /* ppoll: waits finer than poll's milliseconds */
 #include "drv.h"
 
 #include "irbus.h"
 
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+/* A pipelined publish in flight: its token and the header it carried, for
+ * pub_acked_at. */
+struct inflight {
+    uint64_t token;
+    uint8_t hdr[PAYLOAD_HDR];
+};
 
 struct ipub {
     irbus_key *key;
@@ -23,6 +41,11 @@ struct ipub {
     struct pubstat *ps;
     char incident[IRBUS_ID_MAX + 1];
     const char *channel;
+    unsigned window; /* 0: synchronous */
+    unsigned n;      /* in flight */
+    struct inflight fl[IRBUS_PIPELINE_MAX];
+    int fd;      /* irbus_client_fd, for waiting with a finer timeout than 1 ms */
+    int timeout; /* ms */
 };
 
 struct isub {
@@ -174,9 +197,63 @@ pub_open(const struct cell *c, unsigned idx, struct pubstat *ps, void **pp) {
     *pp = p;
     p->ps = ps;
     p->channel = channel_of(c);
+    p->timeout = c->timeout_ms;
     incident_of(c, p->incident, sizeof p->incident);
-    if ((p->key = key_for(ROLE_PUB, idx)) == NULL || (p->c = connect_as(c, p->key)) == NULL) {
+    if (strncmp(c->variant, "pipelined", 9) == 0) {
+        p->window = c->variant[9] != '\0' ? (unsigned)atoi(c->variant + 9) : IRBUS_PIPELINE_MAX;
+        if (p->window < 1 || p->window > IRBUS_PIPELINE_MAX) {
+            fprintf(stderr, "irbus: variant %s: window 1..%d\n", c->variant, IRBUS_PIPELINE_MAX);
+            return -1;
+        }
+    }
+    if ((p->key = key_for(ROLE_PUB, idx)) == NULL || (p->c = connect_as(c, p->key)) == NULL ||
+        (p->window > 0 && irbus_client_fd(p->c, &p->fd) != 0)) {
         return -1;
+    }
+    return 0;
+}
+
+/* Take one pipelined result, waiting up to timeout_ms: 1 took one, 0 none
+ * came, -1 the client failed. A refused publish counts as failed. */
+static int
+take_result(struct ipub *p, int timeout_ms) {
+    uint64_t token = 0;
+    int status = 0, rc = irbus_publish_result(p->c, timeout_ms, &token, &status, NULL);
+    uint64_t t = now_ns();
+
+    if (rc == IRBUS_ETIMEOUT || rc == IRBUS_ENOTFOUND) {
+        return 0;
+    }
+    if (rc != 0) {
+        fprintf(stderr, "irbus: publish_result: %s\n", irbus_strerror(rc));
+        return -1;
+    }
+    for (unsigned i = 0; i < p->n; i++) {
+        if (p->fl[i].token == token) {
+            if (status == 0) {
+                pub_acked_at(p->ps, p->fl[i].hdr, t);
+            } else {
+                fprintf(stderr, "irbus: publish: %s %s\n", irbus_strerror(status),
+                        irbus_client_last_error(p->c));
+                pub_failed(p->ps);
+            }
+            p->fl[i] = p->fl[--p->n];
+            return 1;
+        }
+    }
+    fprintf(stderr, "irbus: a result for a token never sent\n");
+    return -1;
+}
+
+/* Take every result that is already there. */
+static int
+take_ready(struct ipub *p) {
+    int r;
+
+    while (p->n > 0 && (r = take_result(p, 0)) != 0) {
+        if (r < 0) {
+            return -1;
+        }
     }
     return 0;
 }
@@ -188,23 +265,76 @@ pub_send(void *pv, const uint8_t *payload, size_t len) {
                               NULL,        NULL,       0,       "application/octet-stream",
                               payload,     len};
     struct irbus_receipt r;
-    int rc = irbus_publish(p->c, &m, &r);
+    int rc;
 
-    if (rc != 0) {
-        fprintf(stderr, "irbus: publish: %s %s\n", irbus_strerror(rc),
-                irbus_client_last_error(p->c));
+    if (p->window == 0) {
+        if ((rc = irbus_publish(p->c, &m, &r)) != 0) {
+            fprintf(stderr, "irbus: publish: %s %s\n", irbus_strerror(rc),
+                    irbus_client_last_error(p->c));
+            pub_failed(p->ps);
+            return -1;
+        }
+        pub_acked(p->ps, payload);
+        return 0;
+    }
+    if (take_ready(p) != 0) {
+        return -1;
+    }
+    while (p->n >= p->window) {
+        if ((rc = take_result(p, p->timeout)) <= 0) {
+            return -1;
+        }
+    }
+    if ((rc = irbus_publish_send(p->c, &m, &p->fl[p->n].token)) != 0) {
+        fprintf(stderr, "irbus: publish_send: %s\n", irbus_strerror(rc));
         pub_failed(p->ps);
         return -1;
     }
-    pub_acked(p->ps, payload);
+    memcpy(p->fl[p->n].hdr, payload, PAYLOAD_HDR);
+    p->n++;
     return 0;
+}
+
+/* Paced: take results as they come until the next send is due. The client's
+ * descriptor is edge-triggered: poll it only after the client said
+ * nothing is there (take_ready). */
+static int
+pub_wait(void *pv, uint64_t until_ns) {
+    struct ipub *p = pv;
+
+    for (;;) {
+        struct pollfd pfd = {p->fd, POLLIN, 0};
+        struct timespec ts;
+        uint64_t now;
+        if (take_ready(p) != 0) {
+            return -1;
+        }
+        now = now_ns();
+        if (now >= until_ns) {
+            return 0;
+        }
+        ts.tv_sec = (time_t)((until_ns - now) / 1000000000u);
+        ts.tv_nsec = (long)((until_ns - now) % 1000000000u);
+        if (p->n == 0) {
+            while (nanosleep(&ts, &ts) != 0) {
+            }
+            return 0;
+        }
+        (void)ppoll(&pfd, 1, &ts, NULL);
+    }
 }
 
 static int
 pub_flush(void *pv, int timeout_ms) {
-    (void)pv;
-    (void)timeout_ms;
-    return 0; /* synchronous */
+    struct ipub *p = pv;
+    int r;
+
+    while (p->n > 0) {
+        if ((r = take_result(p, timeout_ms)) <= 0) {
+            return -1;
+        }
+    }
+    return 0;
 }
 
 static void
@@ -283,5 +413,5 @@ static void
 fini(void) {
 }
 
-const struct drv drv_irbus = {"irbus",   setup,    pub_open, pub_send,  pub_flush,
+const struct drv drv_irbus = {"irbus",   setup,    pub_open, pub_send,  pub_flush, pub_wait,
                               pub_close, sub_open, sub_next, sub_close, fini};

@@ -419,5 +419,5 @@ fini(void) {
     mosquitto_lib_cleanup();
 }
 
-const struct drv drv_mqtt = {"mqtt",    setup,    pub_open, pub_send,  pub_flush,
+const struct drv drv_mqtt = {"mqtt",    setup,    pub_open, pub_send,  pub_flush, NULL,
                              pub_close, sub_open, sub_next, sub_close, fini};

@@ -264,5 +264,5 @@ fini(void) {
     nats_Close();
 }
 
-const struct drv drv_nats = {"nats",    setup,    pub_open, pub_send,  pub_flush,
+const struct drv drv_nats = {"nats",    setup,    pub_open, pub_send,  pub_flush, NULL,
                              pub_close, sub_open, sub_next, sub_close, fini};

@@ -204,5 +204,5 @@ static void
 fini(void) {
 }
 
-const struct drv drv_redis = {"redis",   setup,    pub_open, pub_send,  pub_flush,
+const struct drv drv_redis = {"redis",   setup,    pub_open, pub_send,  pub_flush, NULL,
                               pub_close, sub_open, sub_next, sub_close, fini};

@@ -151,7 +151,11 @@ pub_main(void *arg) {
         if (interval > 0) {
             h.intended_ns = t0 + (uint64_t)(((double)k + (double)pt->idx / cell.pubs) * interval);
             if (now < h.intended_ns) {
-                sleep_until(h.intended_ns);
+                if (drv->pub_wait == NULL) {
+                    sleep_until(h.intended_ns);
+                } else if (drv->pub_wait(pt->p, h.intended_ns) != 0) {
+                    break;
+                }
             }
         } else {
             h.intended_ns = now;

@@ -14,10 +14,13 @@
 #
 # Usage: run.sh [--smoke] [--sanitized] --irbusd PATH --loadgen PATH --ceiling PATH
 #               [--out DIR] [--work DIR] [--base-port N] [--systems "LIST"]
+#               [--workloads "LIST"]
 #   --smoke      a few seconds per cell, small counts (CI); default: the full matrix
 #   --sanitized  the binaries are built with sanitizers: smaller still
-#   --systems    subset of: irbus redis-always redis-everysec nats-sync nats-async
-#                mqtt-qos1 mqtt-qos2
+#   --systems    subset of: irbus irbus-pipe redis-always redis-everysec nats-sync
+#                nats-async mqtt-qos1 mqtt-qos2 (irbus: irbus_publish, one receipt
+#                per round trip; irbus-pipe: irbus_publish_send, 128 in flight)
+#   --workloads  subset of: w1 w2 w3 w4 w5 w6 fsync (default: all)
 #   --table-only rewrite OUT/table.md from the CSV files already in --out DIR
 # Exit status: 0 when every cell ran and produced non-zero results (and no
 # acknowledged message was lost), 1 otherwise.
@@ -31,7 +34,8 @@ CEILING=""
 OUT=""
 WORK=""
 BASE_PORT=""
-SYSTEMS="irbus redis-always redis-everysec nats-sync nats-async mqtt-qos1 mqtt-qos2"
+SYSTEMS="irbus irbus-pipe redis-always redis-everysec nats-sync nats-async mqtt-qos1 mqtt-qos2"
+WORKLOADS="w1 w2 w3 w4 w5 w6 fsync"
 TABLE_ONLY=0
 
 while [ $# -gt 0 ]; do
@@ -45,6 +49,7 @@ while [ $# -gt 0 ]; do
     --work) WORK=$2; shift ;;
     --base-port) BASE_PORT=$2; shift ;;
     --systems) SYSTEMS=$2; shift ;;
+    --workloads) WORKLOADS=$2; shift ;;
     --table-only) TABLE_ONLY=1 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
     esac
@@ -139,7 +144,8 @@ write_table() {
     echo
     echo "| system | variant | acknowledged when |"
     echo "|---|---|---|"
-    echo "| irbus | signed-fsync | signature verified, LMDB commit fsynced (group commit), receipt signed |"
+    echo "| irbus | signed-fsync | signature verified, LMDB commit fsynced (group commit), receipt signed; irbus_publish: one receipt per round trip |"
+    echo "| irbus | pipelined | the same receipt; irbus_publish_send keeps up to 128 publishes in flight on one connection |"
     echo "| redis | always | AOF written and fsynced (appendfsync always, once per event-loop pass) |"
     echo "| redis | everysec | AOF written to the page cache; fsync within about a second |"
     echo "| nats | sync / async | JetStream file store written to the page cache (fsync later); sync: one PubAck per round trip, async: pipelined |"
@@ -147,12 +153,13 @@ write_table() {
     echo
     echo "## Results"
     echo
-    echo "msg/s ratio: this system's acknowledged messages/s over irbus's in the same cell."
+    echo "msg/s ratio: this system's acknowledged messages/s over irbus's (synchronous, signed-fsync)"
+    echo "in the same cell."
     echo
     echo "| cell | system | variant | pubs→subs | rate | acked | msg/s | ratio | MB/s | deliveries/s | ack p50 / p99 / p99.9 | deliver p50 / p99 / p99.9 | broker CPU µs/msg | peak RSS MiB | disk B/msg | status |"
     echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     awk -F, 'NR == FNR { if (FNR > 1) { split($3, c, "-"); if (!(c[1] in order)) order[c[1]] = ++n
-                                          if ($1 == "irbus") irb[c[1]] = $15 } next }
+                                          if ($1 == "irbus" && $2 == "signed-fsync") irb[c[1]] = $15 } next }
         FNR > 1 {
             split($3, c, "-"); cell = c[1]
             disk = $26 < 0 ? "–" : $26
@@ -195,7 +202,7 @@ write_table() {
     echo "the envelope three times, four CURVE boxes). implied_broker_thread: one thread doing the"
     echo "broker's share. Measured irbus W1/W2/W3 1→1 msg/s for comparison:"
     echo
-    awk -F, 'FNR > 1 && $1 == "irbus" && $3 ~ /^w[123]_.*_1x1-/ { split($3, c, "-"); print "- " c[1] ": " $15 " msg/s" }' \
+    awk -F, 'FNR > 1 && $1 == "irbus" && $3 ~ /^w[123]_.*_1x1-/ { split($3, c, "-"); print "- " c[1] " (" $2 "): " $15 " msg/s" }' \
         "$OUT/results.csv"
 } >"$OUT/table.md"
 }
@@ -252,7 +259,7 @@ start() {
         mkdir -p "$DATA"
     fi
     case "$SYS" in
-    irbus)
+    irbus | irbus-pipe)
         PORT=$PORT_IRBUS
         mkdir -p "$WORK/keys"
         [ -f "$WORK/keys/op.pub" ] || "$LOADGEN" -G -K "$WORK/keys" || return 1
@@ -300,7 +307,7 @@ EOF
         # system 100 ports up and try again (twice at most).
         if [ "${START_RETRY:-0}" -lt 2 ] && tail -n 5 "$WORK/$SYS.log" 2>/dev/null | grep -qi 'in use'; then
             case "$SYS" in
-            irbus) PORT_IRBUS=$((PORT_IRBUS + 100)) ;;
+            irbus*) PORT_IRBUS=$((PORT_IRBUS + 100)) ;;
             redis-*) PORT_REDIS=$((PORT_REDIS + 100)) ;;
             nats-*) PORT_NATS=$((PORT_NATS + 100)) ;;
             mqtt-*) PORT_MQTT=$((PORT_MQTT + 100)) ;;
@@ -315,7 +322,7 @@ EOF
         fail "$SYS did not start (log: $WORK/$SYS.log)"
         return 1
     fi
-    if [ "$SYS" = irbus ]; then
+    if [ "${SYS%%-*}" = irbus ]; then
         for _ in $(seq 1 100); do
             [ -s "$DATA/broker.key.pub" ] && break
             sleep 0.05
@@ -355,6 +362,7 @@ trap cleanup EXIT
 variant_of() {
     case "$1" in
     irbus) echo signed-fsync ;;
+    irbus-pipe) echo pipelined ;;
     redis-always) echo always ;;
     redis-everysec) echo everysec ;;
     nats-sync) echo sync ;;
@@ -364,12 +372,24 @@ variant_of() {
     esac
 }
 system_of() { echo "${1%%-*}"; }
+want() { case " $CUR_WORKLOADS " in *" $1 "*) return 0 ;; esac; return 1; }
+# The workloads for system $1. Smoke runs of the pipelined irbus keep to W1
+# (the rest exercises the same broker as irbus's; 32-pipeline checks kill -9),
+# so CI's smoke stays about as long as it was.
+workloads_of() {
+    if [ "$MODE" = smoke ] && [ "$1" = irbus-pipe ]; then
+        case " $WORKLOADS " in *" w1 "*) echo w1 ;; esac
+    else
+        echo "$WORKLOADS"
+    fi
+}
+CUR_WORKLOADS=$WORKLOADS
 
 # Synchronous publishers wait for each acknowledgement: several connections
 # give them their throughput. Asynchronous ones pipeline on one.
 pubs_of() {
     case "$1" in
-    nats-async | mqtt-*) echo 1 ;;
+    irbus-pipe | nats-async | mqtt-*) echo 1 ;;
     *) echo 4 ;;
     esac
 }
@@ -443,17 +463,22 @@ for S in $SYSTEMS; do
     start "$S" || { stop; continue; }
     P=$(pubs_of "$S")
     V=$(variant_of "$S")
+    CUR_WORKLOADS=$(workloads_of "$S")
     # W1 status 256 B; W2 findings 4 KiB; W3 reports 64 KiB: as fast as the
     # acknowledgements allow.
-    lg w1_256B_1x1 -s 256 -p "$P" -n 1 -N "$N256" -r 0 -T "$T"
-    lg w1_256B_1x4 -s 256 -p "$P" -n 4 -N "$N256" -r 0 -T "$T"
-    lg w2_4KiB_1x1 -s 4096 -p "$P" -n 1 -N "$N4K" -r 0 -T "$T"
-    lg w2_4KiB_1x4 -s 4096 -p "$P" -n 4 -N "$N4K" -r 0 -T "$T"
-    lg w2_4KiB_1x16 -s 4096 -p "$P" -n 16 -N "$N4K" -r 0 -T "$T"
-    lg w3_64KiB_1x1 -s 65536 -p "$P" -n 1 -N "$N64K" -r 0 -T "$T"
+    if want w1; then
+        lg w1_256B_1x1 -s 256 -p "$P" -n 1 -N "$N256" -r 0 -T "$T"
+        lg w1_256B_1x4 -s 256 -p "$P" -n 4 -N "$N256" -r 0 -T "$T"
+    fi
+    if want w2; then
+        lg w2_4KiB_1x1 -s 4096 -p "$P" -n 1 -N "$N4K" -r 0 -T "$T"
+        lg w2_4KiB_1x4 -s 4096 -p "$P" -n 4 -N "$N4K" -r 0 -T "$T"
+        lg w2_4KiB_1x16 -s 4096 -p "$P" -n 16 -N "$N4K" -r 0 -T "$T"
+    fi
+    want w3 && lg w3_64KiB_1x1 -s 65536 -p "$P" -n 1 -N "$N64K" -r 0 -T "$T"
     # W1 again with more publisher connections, for the synchronous
     # publishers: does throughput grow with concurrency (group commit)?
-    case "$S" in
+    want w1 && case "$S" in
     irbus | redis-always | nats-sync)
         for NP in $SCAN_PUBS; do
             lg "w1_256B_1x1_p$NP" -s 256 -p "$NP" -n 1 -N "$N256" -r 0 -T "$SCAN_T"
@@ -462,7 +487,9 @@ for S in $SYSTEMS; do
     esac
     # W5: open-loop latency at 10/50/90 % of this system's own W1 maximum.
     MAX=$(awk -F, -v c="w1_256B_1x1-$V" '$3 == c { print $15 }' "$OUT/results.csv" | tail -1)
-    if [ -n "$MAX" ] && [ "${MAX%.*}" -gt 0 ] 2>/dev/null; then
+    if ! want w5; then
+        :
+    elif [ -n "$MAX" ] && [ "${MAX%.*}" -gt 0 ] 2>/dev/null; then
         for PCT in 10 50 90; do
             R=$(awk -v m="$MAX" -v p="$PCT" 'BEGIN { printf "%.0f", m * p / 100 }')
             N=$(awk -v r="$R" -v s="$W5_SECS" 'BEGIN { n = r * s; if (n < 20) n = 20; printf "%.0f", n }')
@@ -472,7 +499,7 @@ for S in $SYSTEMS; do
         fail "$S: no W1 maximum for W5"
     fi
     # W4: a late joiner replays the whole backlog (MQTT has no replay).
-    case "$S" in
+    want w4 && case "$S" in
     mqtt-*) ;;
     *)
         lg w4_256B_late -s 256 -p "$P" -n 1 -N "$W4_256" -r 0 -T "$W4_T" -L
@@ -482,7 +509,7 @@ for S in $SYSTEMS; do
     # fsyncs per 1,000 acknowledgements: a short separate run under strace -c
     # (attached to the broker, all threads; the ptrace stops slow it down, so
     # only the counts are used).
-    if command -v strace >/dev/null 2>&1; then
+    if want fsync && command -v strace >/dev/null 2>&1; then
         SC="fsync,fdatasync,sync_file_range,msync,syncfs"
         strace -qq -c -f -e trace=$SC -o "$WORK/strace-$S.txt" -p "$PID" 2>/dev/null &
         SPID=$!
@@ -504,8 +531,8 @@ for S in $SYSTEMS; do
     fi
     stop
     # W6: kill -9 mid-W1, restart on the same data, read everything back.
-    case "$S" in
-    irbus | redis-always)
+    want w6 && case "$S" in
+    irbus | irbus-pipe | redis-always)
         start "$S" || continue
         rm -f "$WORK/acked-$S"
         lg w6_256B_kill9 -s 256 -p "$P" -n 0 -N 100000000 -r 0 -T 60 -t 2000 \
@@ -540,8 +567,10 @@ while IFS=, read -r sys var cell size pubs subs rate sent acked errors delivered
         fail "$sys $var $cell: zero result"
     fi
 done <"$OUT/results.csv"
+CUR_WORKLOADS=$WORKLOADS
 for S in $SYSTEMS; do
     V=$(variant_of "$S")
+    want w1 || break
     grep -q ",$V,w1_256B_1x1-$V," "$OUT/results.csv" || fail "$S: no results"
 done
 

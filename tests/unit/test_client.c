@@ -12,7 +12,10 @@
  * store) that answers with broker-signed receipts, errors, deliveries and
  * history results, so the request/answer path, the queueing of deliveries
  * that arrive during a request, signature checks on everything received,
- * sequence numbering and credit top-ups are exercised end to end.
+ * sequence numbering and credit top-ups are exercised end to end. It holds
+ * back the answers to publishes for incident HOLD until an ack arrives and
+ * then sends them newest first, so pipelined publishes are answered out of
+ * order and during other calls.
  */
 #include "check.h"
 
@@ -280,6 +283,8 @@ struct fake {
     uint8_t sig[64];
     uint64_t rseq;
     uint64_t subs; /* subscriptions started: the current one is FAKE_SUB + subs - 1 */
+    uint64_t held[2 * IRBUS_PIPELINE_MAX]; /* ids of HOLD publishes not yet answered */
+    size_t nheld;
     uint8_t out[1 << 16];
     struct irb_frame f, a;
     struct irb_env e;
@@ -368,6 +373,12 @@ fake_handle(struct fake *fk, const zmq_msg_t *ident, const uint8_t *p, size_t le
             return;
         }
         atomic_store(&fk->last_env_seq, fk->e.seq);
+        if (fk->e.incident.len == 4 && memcmp(fk->e.incident.p, "HOLD", 4) == 0) {
+            if (fk->nheld < sizeof fk->held / sizeof fk->held[0]) {
+                fk->held[fk->nheld++] = f->id;
+            }
+            return;
+        }
         if (fk->e.incident.len == 6 && memcmp(fk->e.incident.p, "DENIED", 6) == 0) {
             fake_error(fk, ident, f->id, 300, "findings: regulator may not publish here");
             return;
@@ -421,6 +432,9 @@ fake_handle(struct fake *fk, const zmq_msg_t *ident, const uint8_t *p, size_t le
         fake_send(fk, ident, &fk->a);
         return;
     case IRB_T_ACK:
+        while (fk->nheld > 0) { /* newest first */
+            fake_receipt(fk, ident, fk->held[--fk->nheld], "HOLD", 0);
+        }
         memset(&fk->a, 0, offsetof(struct irb_frame, records));
         fk->a.t = IRB_T_OK;
         fk->a.id = f->id;
@@ -500,6 +514,34 @@ fake_start(struct fake *fk) {
     return 0;
 }
 
+/* Start the stand-in in a thread and connect a client to it as `me`
+ * (timeout 3 s). -1 when the stand-in did not start; otherwise 0 and the
+ * thread runs, even if the client could not be made (*cp NULL, a failed
+ * check). */
+static int
+fake_open(struct fake *fk, pthread_t *th, irbus_key *me, irbus_client **cp) {
+    if (fake_start(fk) != 0) {
+        CHECK(!"fake broker did not start");
+        return -1;
+    }
+    CHECK_EQ(pthread_create(th, NULL, fake_main, fk), 0);
+    CHECK_EQ(irbus_client_new(me, fk->endpoint, irbus_key_public(fk->key), cp), 0);
+    if (*cp != NULL) {
+        irbus_client_set_timeout(*cp, 3000);
+    }
+    return 0;
+}
+
+static void
+fake_close(struct fake *fk, pthread_t th, irbus_client **cp) {
+    irbus_client_destroy(cp);
+    atomic_store(&fk->stop, 1);
+    pthread_join(th, NULL);
+    zmq_close(fk->sock);
+    zmq_ctx_term(fk->ctx);
+    irbus_key_destroy(&fk->key);
+}
+
 static void
 test_with_fake_broker(void) {
     static struct fake fk;
@@ -514,16 +556,13 @@ test_with_fake_broker(void) {
     size_t n = 0;
     int got, bad, rc;
 
-    if (fake_start(&fk) != 0) {
-        CHECK(!"fake broker did not start");
+    if (fake_open(&fk, &th, me, &c) != 0) {
+        irbus_key_destroy(&me);
         return;
     }
-    CHECK_EQ(pthread_create(&th, NULL, fake_main, &fk), 0);
-    CHECK_EQ(irbus_client_new(me, fk.endpoint, irbus_key_public(fk.key), &c), 0);
     if (c == NULL) {
         goto out;
     }
-    irbus_client_set_timeout(c, 3000);
 
     /* A subscription, so that deliveries are ours (the fake has no
      * envelope to deliver yet). */
@@ -674,12 +713,132 @@ test_with_fake_broker(void) {
     CHECK_EQ(irbus_history(c, "INC-1", "findings", 98, 0, 10, &msgs, &n, &next), IRBUS_EVALUE);
     CHECK(msgs == NULL);
 out:
-    irbus_client_destroy(&c);
-    atomic_store(&fk.stop, 1);
-    pthread_join(th, NULL);
-    zmq_close(fk.sock);
-    zmq_ctx_term(fk.ctx);
-    irbus_key_destroy(&fk.key);
+    fake_close(&fk, th, &c);
+    irbus_key_destroy(&me);
+}
+
+/* Pipelined publishes: answers matched by token whatever their order, kept
+ * when they arrive during other calls, the limit, and the client's timeout
+ * for an answer that does not come. */
+static void
+test_pipeline(void) {
+    static struct fake fk;
+    pthread_t th;
+    irbus_key *me = key_from(0x12);
+    irbus_client *c = NULL;
+    struct irbus_publish p = good_publish();
+    struct irbus_receipt r;
+    irbus_message *m = NULL, **msgs = NULL;
+    uint64_t tok[IRBUS_PIPELINE_MAX], t = 0, extra = 0;
+    struct timespec t0;
+    size_t n = 0;
+    int st = 0, seen = 0;
+
+    if (fake_open(&fk, &th, me, &c) != 0) {
+        irbus_key_destroy(&me);
+        return;
+    }
+    if (c == NULL) {
+        goto out;
+    }
+
+    /* Nothing sent: nothing to wait for, at once. */
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    CHECK_EQ(irbus_publish_result(c, 1000, &t, &st, &r), IRBUS_ENOTFOUND);
+    CHECK(elapsed_ms(&t0) < 250);
+    CHECK_EQ(irbus_publish_send(c, NULL, &t), IRBUS_EINVAL);
+    CHECK_EQ(irbus_publish_send(c, &p, NULL), IRBUS_EINVAL);
+    CHECK_EQ(irbus_publish_result(c, 0, NULL, &st, &r), IRBUS_EINVAL);
+    p.tlp = "WHITE";
+    CHECK_EQ(irbus_publish_send(c, &p, &t), IRBUS_EINVAL);
+    CHECK_EQ(t, 0);
+
+    /* A receipt, a refusal and a forged receipt, each with its token. */
+    p = good_publish();
+    CHECK_EQ(irbus_publish_send(c, &p, &tok[0]), 0);
+    p.incident = "DENIED";
+    CHECK_EQ(irbus_publish_send(c, &p, &tok[1]), 0);
+    p.incident = "FORGED";
+    CHECK_EQ(irbus_publish_send(c, &p, &tok[2]), 0);
+    CHECK(tok[0] != 0 && tok[0] < tok[1] && tok[1] < tok[2]);
+    for (int i = 0; i < 3; i++) {
+        memset(&r, 0, sizeof r);
+        CHECK_EQ(irbus_publish_result(c, 2000, &t, &st, &r), 0);
+        if (t == tok[0]) {
+            CHECK_EQ(st, 0);
+            CHECK(strcmp(r.incident, "INC-1") == 0);
+            CHECK_EQ(irbus_receipt_verify(&r, irbus_key_public(fk.key)), 0);
+            CHECK(strcmp(irbus_client_last_error(c), "") == 0);
+            seen |= 1;
+        } else if (t == tok[1]) {
+            CHECK_EQ(st, IRBUS_EDENIED);
+            CHECK(strcmp(irbus_client_last_error(c), "findings: regulator may not publish here") ==
+                  0);
+            seen |= 2;
+        } else {
+            CHECK_EQ(t, tok[2]);
+            CHECK_EQ(st, IRBUS_EBADSIG);
+            seen |= 4;
+        }
+    }
+    CHECK_EQ(seen, 7);
+    CHECK_EQ(irbus_publish_result(c, 0, &t, &st, &r), IRBUS_ENOTFOUND);
+
+    /* A full pipeline of held answers; the next send is refused without
+     * being sent, and synchronous calls still work meanwhile. */
+    p = good_publish();
+    p.incident = "HOLD";
+    for (int i = 0; i < IRBUS_PIPELINE_MAX; i++) {
+        CHECK_EQ(irbus_publish_send(c, &p, &tok[i]), 0);
+        CHECK(i == 0 || tok[i] > tok[i - 1]);
+    }
+    CHECK_EQ(irbus_publish_send(c, &p, &extra), IRBUS_ELIMIT);
+    CHECK_EQ(extra, 0);
+    CHECK_EQ(irbus_publish_result(c, 0, &t, &st, &r), IRBUS_ETIMEOUT);
+    p.incident = "INC-1";
+    CHECK_EQ(irbus_publish(c, &p, &r), 0);
+    CHECK(strcmp(r.incident, "INC-1") == 0);
+    CHECK_EQ(irbus_history(c, "INC-1", "findings", 1, 0, 10, &msgs, &n, NULL), 0);
+    CHECK_EQ(n, 2);
+    for (size_t i = 0; i < n; i++) {
+        irbus_message_destroy(&msgs[i]);
+    }
+    free(msgs);
+    /* The ack's answer comes after all 128 receipts, newest first: they are
+     * kept for irbus_publish_result, in the order they came. */
+    CHECK_EQ(irbus_ack(c, "INC-1", 1), 0);
+    for (int i = IRBUS_PIPELINE_MAX - 1; i >= 0; i--) {
+        memset(&r, 0, sizeof r);
+        CHECK_EQ(irbus_publish_result(c, 0, &t, &st, &r), 0);
+        CHECK_EQ(t, tok[i]);
+        CHECK_EQ(st, 0);
+        CHECK(strcmp(r.incident, "HOLD") == 0);
+        CHECK_EQ(irbus_receipt_verify(&r, irbus_key_public(fk.key)), 0);
+    }
+    CHECK_EQ(irbus_publish_result(c, 0, &t, &st, &r), IRBUS_ENOTFOUND);
+
+    /* An answer that arrives while irbus_receive waits is kept too. */
+    CHECK_EQ(irbus_publish_send(c, &p, &tok[0]), 0);
+    CHECK_EQ(irbus_receive(c, 300, &m), IRBUS_ETIMEOUT); /* no subscription: nothing for it */
+    CHECK_EQ(irbus_publish_result(c, 0, &t, &st, &r), 0);
+    CHECK_EQ(t, tok[0]);
+    CHECK_EQ(st, 0);
+
+    /* No answer within the client's timeout: reported as such once, and
+     * the late answer is ignored. */
+    irbus_client_set_timeout(c, 200);
+    p.incident = "HOLD";
+    CHECK_EQ(irbus_publish_send(c, &p, &tok[0]), 0);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    CHECK_EQ(irbus_publish_result(c, 5000, &t, &st, &r), 0);
+    CHECK(elapsed_ms(&t0) >= 150 && elapsed_ms(&t0) < 2000);
+    CHECK_EQ(t, tok[0]);
+    CHECK_EQ(st, IRBUS_ETIMEOUT);
+    irbus_client_set_timeout(c, 3000);
+    CHECK_EQ(irbus_ack(c, "INC-1", 1), 0); /* releases the late receipt */
+    CHECK_EQ(irbus_publish_result(c, 0, &t, &st, &r), IRBUS_ENOTFOUND);
+out:
+    fake_close(&fk, th, &c);
     irbus_key_destroy(&me);
 }
 
@@ -692,5 +851,6 @@ main(void) {
     test_receipt_verify();
     test_no_broker();
     test_with_fake_broker();
+    test_pipeline();
     return check_done("test_client");
 }
