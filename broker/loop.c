@@ -616,14 +616,49 @@ org_of(void *ctx, const char *participant, size_t len) {
     return p->revoked ? "" : p->org;
 }
 
+/* Tell a client that the broker ended one of its subscriptions, and why
+ * (schema/protocol.md: `ended`): it frees the client's place for it, and a
+ * subscriber learns it will receive nothing more rather than hearing
+ * nothing. */
 static void
-drop_subs_of(struct irb_broker *b, irb_str participant) {
+send_ended(struct irb_broker *b, struct irb_conn *c, const struct irb_sub *s, int code,
+           const char *rule) {
+    struct irb_frame f;
+    char msg[160];
+
+    irb_info("subscription_ended participant=%s incident=%s sub=%llu rule=%s", c->user, s->in->id,
+             (unsigned long long)s->id, rule);
+    snprintf(msg, sizeof msg, "subscription to %s ended: rule %s", s->in->id, rule);
+    memset(&f, 0, offsetof(struct irb_frame, records));
+    f.v = 1;
+    f.t = IRB_T_ENDED;
+    f.sub = s->id;
+    f.code = (uint64_t)-code;
+    f.msg = (irb_str){msg, strlen(msg)};
+    send_answer(b, &c->peer, &f);
+}
+
+/* End the subscriptions on `in` (on every incident when NULL) of
+ * connections whose participant is no longer a member of the incident
+ * (revoked, key rotated away, party removed). Called as soon as the change
+ * is applied: a party removed and added again at once must not keep them. */
+static void
+end_lost_subs(struct irb_broker *b, const struct irb_incident *in) {
     for (size_t i = 0; i < b->nconns; i++) {
         struct irb_conn *c = b->conns[i];
-        if (strlen(c->user) == participant.len &&
-            memcmp(c->user, participant.p, participant.len) == 0) {
-            c->nsubs = 0;
-            c->queued = 0;
+        const struct irb_participant *p = conn_participant(b, c);
+        for (size_t k = 0; k < c->nsubs;) {
+            struct irb_sub *s = &c->subs[k];
+            const char *rule = "key_revoked_or_rotated";
+            if ((in == NULL || s->in == in) &&
+                (p == NULL || irb_policy_check(&(struct irb_policy_q){IRB_ACT_READ, &b->roster,
+                                                                      s->in, p, NULL, NULL, 0, 0},
+                                               &rule) != 0)) {
+                send_ended(b, c, s, p == NULL ? IRBUS_EREVOKED : IRBUS_ENOTMEMBER, rule);
+                sub_end(c, k);
+                continue;
+            }
+            k++;
         }
     }
 }
@@ -884,13 +919,16 @@ handle_signed(struct irb_broker *b, struct irb_conn *c, const struct slot *s) {
             return IRBUS_EINTERNAL;
         }
         if (e->kind == IRB_K_PARTICIPANT_REVOKE || e->kind == IRB_K_PARTICIPANT_ROTATE) {
-            drop_subs_of(b, e->participant);
+            end_lost_subs(b, NULL);
         }
         irb_info("roster_changed kind=%s by=%s", irb_kind_name((enum irb_kind)e->kind), c->user);
     } else {
         irb_incident_apply(in, e, p->id);
         irb_info("incident_changed incident=%s kind=%s by=%s", in->id,
                  irb_kind_name((enum irb_kind)e->kind), p->id);
+        if (e->kind == IRB_K_PARTY_REMOVE) {
+            end_lost_subs(b, in);
+        }
     }
     return 0;
 }
@@ -1358,18 +1396,7 @@ pump(struct irb_broker *b) {
             pu.c->queued = 0;
         }
         for (size_t k = 0; k < pu.c->nsubs && !pu.gone; k++) {
-            const char *rule;
             pu.s = &pu.c->subs[k];
-            /* A participant that stopped being a member (its party removed)
-             * has its subscriptions on the incident ended. */
-            if (irb_policy_check(&(struct irb_policy_q){IRB_ACT_READ, &b->roster, pu.s->in, pu.p,
-                                                        NULL, NULL, 0, 0},
-                                 &rule) != 0) {
-                irb_info("subscription_ended participant=%s incident=%s sub=%llu rule=%s",
-                         pu.c->user, pu.s->in->id, (unsigned long long)pu.s->id, rule);
-                sub_end(pu.c, k--);
-                continue;
-            }
             if (pu.s->credit > 0 && pu.s->inflight < IRB_MAX_INFLIGHT_BYTES &&
                 pu.c->queued < IRB_CONN_DELIVERIES && pu.s->next <= pu.s->in->head) {
                 (void)irb_store_scan(b->store, pu.s->in->id, strlen(pu.s->in->id), pu.s->next,

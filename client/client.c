@@ -72,8 +72,14 @@ struct irbus_client {
     uint8_t broker_pk[IRBUS_PUBLIC_KEY_BYTES];
     void *ctx;
     void *sock;
-    void *mon;         /* PAIR: ZeroMQ's disconnect events for sock */
-    int reset_pending; /* subscriptions were lost: irbus_receive says so once */
+    void *mon;          /* PAIR: ZeroMQ's disconnect events for sock */
+    int reset_pending;  /* subscriptions were lost: irbus_receive says so once */
+    uint64_t ended_sub; /* the subscription the broker last ended (`ended`) */
+    /* Subscriptions the broker ended whose `ended` irbus_receive has not
+     * reported yet: their place is free, their queued deliveries still go
+     * out. The oldest is forgotten when more end unreported. */
+    uint64_t ending[IRB_MAX_SUBS];
+    size_t nending;
     int timeout_ms;
     uint64_t next_id;    /* request ids: 1, 2, 3 ... */
     uint64_t last_seq;   /* last envelope sequence signed */
@@ -486,6 +492,7 @@ check_reset(irbus_client *c) {
          * numbers subscriptions afresh, so it could pass for a new one's.
          * The application subscribes again from what it has seen. */
         c->nsubs = 0;
+        c->nending = 0;
         c->unreported = 0;
         c->reset_pending = 1;
         while (c->qhead != NULL) {
@@ -609,12 +616,63 @@ enqueue(irbus_client *c, const uint8_t *p, size_t len) {
     return 0;
 }
 
+static int
+sub_find(irbus_client *c, uint64_t sub) {
+    for (size_t i = 0; i < c->nsubs; i++) {
+        if (c->subs[i].sub == sub) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+/* The broker ended subscription `sub`: free its place at once (a client
+ * may subscribe again before it reads the news). */
+static void
+sub_ended(irbus_client *c, uint64_t sub) {
+    int i = sub_find(c, sub);
+
+    if (i < 0) {
+        return;
+    }
+    c->unreported -= c->subs[i].consumed;
+    c->subs[i] = c->subs[--c->nsubs];
+    if (c->nending == IRB_MAX_SUBS) {
+        memmove(c->ending, c->ending + 1, (IRB_MAX_SUBS - 1) * sizeof c->ending[0]);
+        c->nending--;
+    }
+    c->ending[c->nending++] = sub;
+}
+
+/* Is `sub` ended but not yet reported? Remove it from the list if `take`. */
+static int
+sub_ending(irbus_client *c, uint64_t sub, int take) {
+    for (size_t i = 0; i < c->nending; i++) {
+        if (c->ending[i] == sub) {
+            if (take) {
+                c->ending[i] = c->ending[--c->nending];
+            }
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Frames the broker sends unasked, handed out by irbus_receive in order. */
+static int
+unsolicited(int t) {
+    return t == IRB_T_DELIVER || t == IRB_T_NOTICE || t == IRB_T_ENDED;
+}
+
 /* Sort a frame (decoded in c->f as type t, -1 if it did not decode) that is
  * not the answer its reader waits for, as the module comment says.
  * Returns 0 or IRBUS_ENOMEM. */
 static int
 sort_frame(irbus_client *c, const uint8_t *p, size_t len, int t) {
-    if (t == IRB_T_DELIVER || t == IRB_T_NOTICE) {
+    if (t == IRB_T_ENDED) {
+        sub_ended(c, c->f->sub);
+    }
+    if (unsolicited(t)) {
         return enqueue(c, p, len);
     }
     if (t >= 0) {
@@ -669,24 +727,13 @@ request(irbus_client *c) {
             return rc;
         }
         t = frame_type(c, p, len);
-        if (t >= 0 && t != IRB_T_DELIVER && t != IRB_T_NOTICE &&
-            (c->f->present & IRB_BIT(IRB_FI_ID)) && c->f->id == id) {
+        if (t >= 0 && !unsolicited(t) && (c->f->present & IRB_BIT(IRB_FI_ID)) && c->f->id == id) {
             return 0;
         }
         if ((rc = sort_frame(c, p, len, t)) != 0) {
             return rc;
         }
     }
-}
-
-static int
-sub_find(irbus_client *c, uint64_t sub) {
-    for (size_t i = 0; i < c->nsubs; i++) {
-        if (c->subs[i].sub == sub) {
-            return (int)i;
-        }
-    }
-    return -1;
 }
 
 /* ---- construction -------------------------------------------------------- */
@@ -1205,7 +1252,17 @@ irbus_subscribe(irbus_client *c, const char *incident, const char *channels, uin
      * (irbus_receive still reports it). */
     check_reset(c);
     if (c->nsubs >= IRB_MAX_SUBS) {
-        return IRBUS_ELIMIT;
+        /* The broker may have ended some: take in what has arrived. */
+        const uint8_t *p;
+        size_t len;
+        while ((rc = read_frame(c, deadline_after(0), &p, &len)) == 0) {
+            if ((rc = sort_frame(c, p, len, frame_type(c, p, len))) != 0) {
+                return rc;
+            }
+        }
+        if (c->nsubs >= IRB_MAX_SUBS) {
+            return IRBUS_ELIMIT;
+        }
     }
     c->last_error[0] = '\0';
     memset(c->f, 0, offsetof(struct irb_frame, records));
@@ -1334,10 +1391,21 @@ take_delivery(irbus_client *c, const uint8_t *p, size_t len, irbus_message **mp)
         }
         return message_from_env(c->e, f->env.p, f->env.len, f->sig.p, 0, &c->e->incident, 0, 0, mp);
     }
+    if (f->t == IRB_T_ENDED) {
+        /* The broker ended a subscription (its key revoked, its party
+         * removed): it is forgotten, and said once, with why. */
+        sub_ended(c, f->sub);
+        if (!sub_ending(c, f->sub, 1)) {
+            return DROPPED; /* not ours, or lost with the connection */
+        }
+        c->ended_sub = f->sub;
+        copy_str(c->last_error, sizeof c->last_error, f->msg.p, f->msg.len);
+        return f->code >= 300 && f->code <= 399 ? -(int)f->code : IRBUS_EREVOKED;
+    }
     if (f->t != IRB_T_DELIVER) {
         return IRBUS_EBADSIG;
     }
-    if (sub_find(c, f->sub) < 0) {
+    if (sub_find(c, f->sub) < 0 && !sub_ending(c, f->sub, 0)) {
         return DROPPED;
     }
     /* Every delivery used credit, whether or not it verifies. */
@@ -1399,7 +1467,7 @@ irbus_receive(irbus_client *c, int timeout_ms, irbus_message **mp) {
             return rc;
         }
         t = frame_type(c, p, len);
-        if (t == IRB_T_DELIVER || t == IRB_T_NOTICE) {
+        if (unsolicited(t)) {
             if ((rc = take_delivery(c, p, len, mp)) != DROPPED) {
                 return rc;
             }
@@ -1407,6 +1475,11 @@ irbus_receive(irbus_client *c, int timeout_ms, irbus_message **mp) {
             pipe_answer(c); /* or a stale answer, or a credit grant's `ok` */
         }
     }
+}
+
+uint64_t
+irbus_client_ended_sub(const irbus_client *c) {
+    return c != NULL ? c->ended_sub : 0;
 }
 
 int

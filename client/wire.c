@@ -24,7 +24,7 @@
 static const char *const type_names[IRB_T_COUNT] = {
     "publish", "admin",   "incident", "receipt",        "subscribe",      "unsubscribe",
     "credit",  "deliver", "ack",      "history",        "history_result", "ok",
-    "error",   "notice",  "denials",  "denials_result",
+    "error",   "notice",  "denials",  "denials_result", "ended",
 };
 
 static const char *const kind_names[IRB_K_COUNT] = {
@@ -250,6 +250,7 @@ static const struct spec type_specs[IRB_T_COUNT] = {
     [IRB_T_NOTICE] = {F(V) | F(T) | F(ENV) | F(SIG), 0},
     [IRB_T_DENIALS] = {F(V) | F(T) | F(ID), 0},
     [IRB_T_DENIALS_RESULT] = {F(V) | F(T) | F(ID) | F(TEXT), 0},
+    [IRB_T_ENDED] = {F(V) | F(T) | F(SUB) | F(CODE) | F(MSG), 0},
 };
 
 enum kclass { KC_PUBLISH, KC_ADMIN, KC_INCIDENT, KC_NOTICE };
@@ -308,7 +309,7 @@ irb_wire_check_class(enum irb_type t, enum irb_kind k) {
         [IRB_T_CREDIT] = -1,          [IRB_T_DELIVER] = KC_PUBLISH, [IRB_T_ACK] = -1,
         [IRB_T_HISTORY] = -1,         [IRB_T_HISTORY_RESULT] = -1,  [IRB_T_OK] = -1,
         [IRB_T_ERROR] = -1,           [IRB_T_NOTICE] = KC_NOTICE,   [IRB_T_DENIALS] = -1,
-        [IRB_T_DENIALS_RESULT] = -1,
+        [IRB_T_DENIALS_RESULT] = -1,  [IRB_T_ENDED] = -1,
     };
 
     if ((unsigned)t >= IRB_T_COUNT || (unsigned)k >= IRB_K_COUNT) {

@@ -76,6 +76,7 @@ enum irb_type {
     IRB_T_NOTICE,
     IRB_T_DENIALS,
     IRB_T_DENIALS_RESULT,
+    IRB_T_ENDED,
     IRB_T_COUNT
 };
 

@@ -473,8 +473,21 @@ IRBUS_EXPORT IRBUS_NODISCARD int irbus_unsubscribe(irbus_client *c, uint64_t sub
  *         are handed out first); the client has forgotten them too, and
  *         reports this once. Subscribe again from the sequence after the
  *         last message received to continue without a gap or a duplicate.
+ *         IRBUS_ENOTMEMBER or IRBUS_EREVOKED: the broker ended one
+ *         subscription, after the deliveries it had sent for it, because
+ *         this participant is no longer a member of its incident (its
+ *         party was removed) or its key was revoked or replaced; the client
+ *         has forgotten it (its place is free), irbus_client_ended_sub
+ *         says which one and irbus_client_last_error why. Once per ended
+ *         subscription; the others go on.
  */
 IRBUS_EXPORT IRBUS_NODISCARD int irbus_receive(irbus_client *c, int timeout_ms, irbus_message **mp);
+
+/**
+ * The subscription that irbus_receive last reported ended by the broker
+ * (IRBUS_ENOTMEMBER, IRBUS_EREVOKED), or 0 if none has been.
+ */
+IRBUS_EXPORT uint64_t irbus_client_ended_sub(const irbus_client *c);
 
 /**
  * Record at the broker that this participant has processed the incident up

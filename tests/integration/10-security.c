@@ -263,6 +263,9 @@ test_revocation(void) {
     irbus_message_destroy(&m);
     CHECK_EQ(irbus_admin_participant_revoke(o, "bob@csirt", NULL), 0);
     CHECK_EQ(publish_text(a, "status", "after", &r), 0);
+    /* The subscription ends, and bob is told so; then nothing more comes. */
+    CHECK_EQ(irbus_receive(b, 3000, &m), IRBUS_EREVOKED);
+    CHECK(m == NULL && irbus_client_ended_sub(b) != 0);
     CHECK_EQ(irbus_receive(b, 700, &m), IRBUS_ETIMEOUT); /* nothing delivered */
     CHECK_EQ(publish_text(b, "status", "from revoked", &r), IRBUS_EREVOKED);
     irbus_client_destroy(&b);

@@ -527,6 +527,35 @@ revoke_remove(void) {
                     "live to s2 on its old subscription after the party is added again: "
                     "nothing (removal ended it)");
     }
+    /* Removed and added again at once, with nothing delivered in between:
+     * the subscription still ends, and gives its place back. Seventy rounds
+     * (more than the 64 subscriptions a connection may hold) so that a
+     * broker that ends them only when it next delivers runs out of places. */
+    {
+        int rc = 0, round;
+        for (round = 0; round < 70 && rc == 0; round++) {
+            rc = irbus_subscribe(A("s2")->c, inc, "status", IRBUS_FROM_NEW, 16, NULL);
+            if (rc == 0) {
+                CHECK_EQ(irbus_incident_party_remove(A("c")->c, inc, "cst", NULL), 0);
+                CHECK_EQ(irbus_incident_party_add(A("c")->c, inc, "cst", "csirt", "s1@cst", NULL),
+                         0);
+            }
+        }
+        pc_cell(&W, rc, 0, "subscribe by s2 in round %d of subscribe, party.remove, party.add",
+                round);
+    }
+    /* ... and s2 is told: its next receive says which subscription ended and
+     * why (the deliveries before it came first). */
+    {
+        irbus_message *m = NULL;
+        int rc;
+        while ((rc = irbus_receive(A("s2")->c, 2000, &m)) == 0) {
+            irbus_message_destroy(&m);
+        }
+        pc_cell(&W, rc, IRBUS_ENOTMEMBER, "receive by s2 after its subscription was ended");
+        CHECK(irbus_client_ended_sub(A("s2")->c) != 0);
+        CHECK(strstr(irbus_client_last_error(A("s2")->c), "ended: rule members_only") != NULL);
+    }
 }
 
 /* ---- 5. Invisible and nonexistent refs answer alike ----------------------- */

@@ -413,6 +413,16 @@ build_others(struct ctx *c) {
     if ((rc = emit(c, "denials_result")) != 0) {
         return rc;
     }
+
+    /* The broker ended a subscription: the participant's party was removed. */
+    memset(&c->f, 0, sizeof c->f);
+    c->f.t = IRB_T_ENDED;
+    c->f.sub = 1;
+    c->f.code = 301;
+    c->f.msg = STR("subscription to INC-2026-0001 ended: rule members_only");
+    if ((rc = emit(c, "ended")) != 0) {
+        return rc;
+    }
     return 0;
 }
 
