@@ -135,6 +135,7 @@ static const char *const ccv_kinds[] = {"ccv.confirmation", "ccv.triage"};
 struct totals {
     unsigned long trials, requests, pairs, disagreements, failing_trials, replays;
     unsigned long zap_refusals; /* first connections of new participants the broker refused */
+    unsigned long live_subs, ended_subs; /* live subscriptions checked; of them, ended */
 };
 
 /* A participant beyond the shared roster, lent to one trial at a time. */
@@ -197,6 +198,7 @@ struct sub {
     unsigned mask;
     uint64_t id;
     int active;
+    int end_code; /* once ended: IRBUS_ENOTMEMBER, or IRBUS_EREVOKED for a revoked key */
     int nmust, nmay;
     uint64_t must[MAX_SEEN], may[MAX_SEEN];
 };
@@ -217,9 +219,10 @@ struct trial {
     int has_digest[ORA_MAX_RECORDS];
     struct sub subs[MAX_SUBS];
     int nsubs;
-    int ndeliv; /* what the subscribers' clients were delivered */
-    uint64_t deliv_sub[MAX_DELIV], deliv_seq[MAX_DELIV];
-    int concerned[MAX_PARTS]; /* participants the final checks read as */
+    int ndeliv; /* what the subscribers' clients were delivered, in order */
+    uint64_t deliv_sub[MAX_DELIV], deliv_seq[MAX_DELIV]; /* seq 0: the subscription ended */
+    int deliv_code[MAX_DELIV];                           /* why it ended */
+    int concerned[MAX_PARTS];                            /* participants the final checks read as */
     char log[LOG_CAP];
     size_t loglen;
     int disagreements;
@@ -407,6 +410,7 @@ end_subscriptions(struct trial *t) {
     for (int s = 0; s < t->nsubs; s++) {
         if (t->subs[s].active && !ora_member(&w.roster, &t->in, t->subs[s].p)) {
             t->subs[s].active = 0;
+            t->subs[s].end_code = w.parts[t->subs[s].p].revoked ? IRBUS_EREVOKED : IRBUS_ENOTMEMBER;
         }
     }
 }
@@ -1421,30 +1425,55 @@ check_ack(struct trial *t, int p) {
     expect(t, ora_read_check(&w.roster, &t->in, p, 0), irbus_ack(w.cl[p], t->incident, 1));
 }
 
-/* Take what p's client has been delivered for this incident (the history
- * request before this was the fence: whatever the broker sent earlier is
- * already queued). */
+/* Take what p's client has been delivered for this incident, and the
+ * subscriptions the broker said it ended (the history request before this
+ * was the fence: whatever the broker sent earlier is already queued). */
 static int
 collect(struct trial *t, int p, int timeout_ms) {
     irbus_message *m = NULL;
     int rc;
 
-    while ((rc = irbus_receive(w.cl[p], timeout_ms, &m)) == 0) {
-        if (strcmp(m->incident, t->incident) == 0 && t->ndeliv < MAX_DELIV) {
-            t->deliv_sub[t->ndeliv] = m->sub;
-            t->deliv_seq[t->ndeliv++] = m->seq;
+    for (;;) {
+        rc = irbus_receive(w.cl[p], timeout_ms, &m);
+        if (rc == 0) {
+            if (strcmp(m->incident, t->incident) == 0 && t->ndeliv < MAX_DELIV) {
+                t->deliv_sub[t->ndeliv] = m->sub;
+                t->deliv_code[t->ndeliv] = 0;
+                t->deliv_seq[t->ndeliv++] = m->seq;
+            }
+            irbus_message_destroy(&m);
+        } else if (rc == IRBUS_ENOTMEMBER || rc == IRBUS_EREVOKED) {
+            if (t->ndeliv < MAX_DELIV) {
+                t->deliv_sub[t->ndeliv] = irbus_client_ended_sub(w.cl[p]);
+                t->deliv_code[t->ndeliv] = rc;
+                t->deliv_seq[t->ndeliv++] = 0;
+            }
+        } else {
+            return rc;
         }
-        irbus_message_destroy(&m);
     }
-    return rc;
 }
 
+/* What subscription s was delivered, in order, and how it was reported
+ * ended: *end_code the code of the (first) report, *nend how many reports,
+ * *after_end deliveries that came after one. */
 static int
-delivered_to(const struct trial *t, const struct sub *s, uint64_t *got) {
+delivered_to(const struct trial *t, const struct sub *s, uint64_t *got, int *end_code, int *nend,
+             int *after_end) {
     int n = 0;
 
+    *end_code = 0;
+    *nend = 0;
+    *after_end = 0;
     for (int i = 0; i < t->ndeliv && n < MAX_SEEN; i++) {
-        if (t->deliv_sub[i] == s->id) {
+        if (t->deliv_sub[i] != s->id) {
+            continue;
+        }
+        if (t->deliv_seq[i] == 0) {
+            *end_code = *nend == 0 ? t->deliv_code[i] : *end_code;
+            (*nend)++;
+        } else {
+            *after_end += *nend > 0;
             got[n++] = t->deliv_seq[i];
         }
     }
@@ -1467,22 +1496,38 @@ live_matches(const struct sub *s, const uint64_t *got, int ngot) {
     return 1;
 }
 
+/* The records s received must be those the oracle let it see when they
+ * were stored; a subscription the model ended must have been reported
+ * ended once, with the reason, after its last delivery; one it did not end,
+ * never. */
+static int
+live_ok(const struct sub *s, const uint64_t *got, int ngot, int end_code, int nend, int after_end) {
+    if (!live_matches(s, got, ngot) || after_end > 0) {
+        return 0;
+    }
+    return s->active ? nend == 0 : nend == 1 && end_code == s->end_code;
+}
+
 static void
 check_live(struct trial *t, struct sub *s) {
     uint64_t got[MAX_SEEN];
     char a[1024], b[1024], c[256], d[1024];
-    int ngot, rc = IRBUS_ETIMEOUT;
+    int ngot, rc = IRBUS_ETIMEOUT, end_code, nend, after_end;
 
-    ngot = delivered_to(t, s, got);
-    if (!live_matches(s, got, ngot)) {
+    ngot = delivered_to(t, s, got, &end_code, &nend, &after_end);
+    if (!live_ok(s, got, ngot, end_code, nend, after_end)) {
         /* Give late deliveries a moment before calling it. */
         rc = collect(t, s->p, 200);
-        ngot = delivered_to(t, s, got);
+        ngot = delivered_to(t, s, got, &end_code, &nend, &after_end);
     }
     t->pairs += (unsigned long)t->in.nrecords;
     t->requests++;
-    unsubscribe_quietly(w.cl[s->p], s->id);
-    if (live_matches(s, got, ngot) && rc == IRBUS_ETIMEOUT) {
+    w.t.live_subs++;
+    w.t.ended_subs += !s->active;
+    if (s->active) {
+        unsubscribe_quietly(w.cl[s->p], s->id);
+    }
+    if (live_ok(s, got, ngot, end_code, nend, after_end) && rc == IRBUS_ETIMEOUT) {
         return;
     }
     t->tag = "live records";
@@ -1492,10 +1537,16 @@ check_live(struct trial *t, struct sub *s) {
     format_seqs(s->may, s->nmay, c, sizeof c);
     explain_diff(t, s->must, s->nmust, got, ngot, d, sizeof d);
     logf_(t,
-          "  check: live to %s (sub %llu%s): expected %s (optional %s), got %s%s%s:%s   <== "
-          "DISAGREE\n",
-          describe(t, s->p), (unsigned long long)s->id, s->active ? "" : ", ended", a, c, b,
-          rc != IRBUS_ETIMEOUT ? ", then " : "", rc != IRBUS_ETIMEOUT ? code_name(rc) : "", d);
+          "  check: live to %s (sub %llu): expected %s (optional %s)%s%s, got %s%s%s; reported "
+          "ended %d time(s)%s%s%s:%s   <== DISAGREE\n",
+          describe(t, s->p), (unsigned long long)s->id, a, c, s->active ? "" : ", then ended ",
+          s->active ? "" : code_name(s->end_code), b, rc != IRBUS_ETIMEOUT ? ", then " : "",
+          rc != IRBUS_ETIMEOUT ? code_name(rc) : "", nend, nend > 0 ? " (" : "",
+          nend > 0 ? code_name(end_code) : "", nend > 0 ? ")" : "", d);
+    if (after_end > 0) {
+        logf_(t, "  check: live to %s: %d delivery(ies) after the ended report   <== DISAGREE\n",
+              describe(t, s->p), after_end);
+    }
 }
 
 static void
@@ -1955,6 +2006,9 @@ main(int argc, char **argv) {
            "while shrinking)\n",
            (unsigned long long)w.seed, w.t.trials, now_s() - start, w.t.requests, w.t.pairs,
            w.t.disagreements, w.t.failing_trials, w.t.replays);
+    printf("55-oracle: %lu live subscriptions checked, %lu of them ended by the broker (party "
+           "removed or key revoked)\n",
+           w.t.live_subs, w.t.ended_subs);
     printf("55-oracle: roster: %d shared participants and %lu extra ones, of which %d unrevoked "
            "in the pool\n",
            w.nshared, w.nfresh_made, w.npool);
