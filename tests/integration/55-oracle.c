@@ -7,17 +7,23 @@
  * two people and some with an automated participant (random max_pap). Each
  * trial then opens its own incident and plays a random script against it:
  * parties with random roles and SPOCs, extra coordinators, participants
- * created for the trial and revoked during it, SPOC handovers, late-joining
- * and removed parties, publishes of every kind group on every channel with
- * every TLP and PAP label and valid and invalid `to` lists, forwards, share
- * requests and grants, state changes, and subscriptions opened early. Every
- * answer must be the oracle's code. At the end of the trial every
+ * beyond the shared roster (lent from a pool, some automated, some revoked
+ * during the trial), SPOC handovers, late-joining and removed parties,
+ * publishes of every kind group on every channel with every TLP and PAP
+ * label and valid and invalid `to` lists, forwards, share requests and
+ * grants, state changes up to closed, and subscriptions opened early.
+ * Every answer must be the oracle's code. At the end of the trial every
  * participant that was ever concerned reads the whole incident with
- * irbus_history over every channel it may read, and the set of sequences
- * must be the oracle's; a channel it may not read must be refused with the
- * oracle's code; and each early subscriber must have received live exactly
- * the records the oracle let it see when they were stored (until it stopped
- * being a member, when its subscription ends).
+ * irbus_history over every channel it may read (and sometimes over some of
+ * them), and the set of sequences must be the oracle's; a channel it may
+ * not read must be refused with the oracle's code, and so must an ack; and
+ * each early subscriber must have received live exactly the records the
+ * oracle let it see when they were stored, and, if it stopped being a
+ * member, one report that its subscription ended, with the reason.
+ *
+ * Before the trials: the oracle against the policy's own sentences
+ * (oracle_selftest.c), and a check that a subscription the broker ended
+ * gives its place back.
  *
  * A trial that disagrees is replayed on fresh incidents with actions left
  * out, as long as it still disagrees, and the smallest script is printed
@@ -29,7 +35,7 @@
  * IRB_ORACLE_TRIAL (run only this trial of the seed), IRB_ORACLE_VERBOSE
  * (print every trial's script), IRB_ORACLE_SHRINK (how many failing trials
  * to shrink, default 3), IRB_ORACLE_READINGS (where the policy can be read
- * two ways, which reading: "grant=with-ref|as-ref|as-stored,
+ * two ways, which reading: "grant=as-ref|with-ref|as-stored,
  * request=as-said|as-stored|red-to-sender,forward=grants-widen|always-wide",
  * see oracle.h).
  */
@@ -136,6 +142,7 @@ struct totals {
     unsigned long trials, requests, pairs, disagreements, failing_trials, replays;
     unsigned long zap_refusals; /* first connections of new participants the broker refused */
     unsigned long live_subs, ended_subs; /* live subscriptions checked; of them, ended */
+    unsigned long granted_forwards;      /* forwards that only a grant allowed */
 };
 
 /* A participant beyond the shared roster, lent to one trial at a time. */
@@ -459,6 +466,25 @@ kind_of(const struct act *a) {
     }
 }
 
+/* Count the forwards that only a grant allows: the same forward with the
+ * grants for its ref hidden from the oracle would be refused. */
+static void
+note_grant_use(const struct trial *t, const struct ora_request *q) {
+    static struct ora_incident without;
+    int grants = 0;
+
+    without = t->in;
+    for (int i = 0; i < without.nrecords; i++) {
+        if (without.rec[i].cls == ORA_C_SHARE_GRANT && without.rec[i].ref == q->ref) {
+            without.rec[i].ref = -1;
+            grants++;
+        }
+    }
+    if (grants > 0 && ora_publish(&w.roster, &without, q) == IRBUS_EFORWARD) {
+        w.t.granted_forwards++;
+    }
+}
+
 static void
 run_request(struct trial *t, int ai) {
     struct act *a = &t->acts[ai];
@@ -514,6 +540,9 @@ run_request(struct trial *t, int ai) {
     }
     t->tag = cls_names[q.cls];
     want = ora_publish(&w.roster, &t->in, &q);
+    if (q.cls == ORA_C_FORWARD && want == 0) {
+        note_grant_use(t, &q);
+    }
     snprintf(payload, sizeof payload, "trial %lu action %d", t->number, ai);
     memset(&r, 0, sizeof r);
     switch (q.cls) {
@@ -1825,14 +1854,14 @@ make_roster(void) {
 }
 
 /* Where the policy can be read two ways (oracle.h), the reading to take:
- * "grant=with-ref|as-ref|as-stored", "request=as-said|as-stored|red-to-sender",
+ * "grant=as-ref|with-ref|as-stored", "request=as-said|as-stored|red-to-sender",
  * "forward=grants-widen|always-wide". */
 static const struct {
     const char *name;
     size_t offset;
     const char *values[3];
 } readings[] = {
-    {"grant", offsetof(struct ora_roster, grant_reading), {"with-ref", "as-ref", "as-stored"}},
+    {"grant", offsetof(struct ora_roster, grant_reading), {"as-ref", "with-ref", "as-stored"}},
     {"request",
      offsetof(struct ora_roster, request_reading),
      {"as-said", "as-stored", "red-to-sender"}},
@@ -2007,8 +2036,8 @@ main(int argc, char **argv) {
            (unsigned long long)w.seed, w.t.trials, now_s() - start, w.t.requests, w.t.pairs,
            w.t.disagreements, w.t.failing_trials, w.t.replays);
     printf("55-oracle: %lu live subscriptions checked, %lu of them ended by the broker (party "
-           "removed or key revoked)\n",
-           w.t.live_subs, w.t.ended_subs);
+           "removed or key revoked); %lu forwards allowed only by a grant\n",
+           w.t.live_subs, w.t.ended_subs, w.t.granted_forwards);
     printf("55-oracle: roster: %d shared participants and %lu extra ones, of which %d unrevoked "
            "in the pool\n",
            w.nshared, w.nfresh_made, w.npool);

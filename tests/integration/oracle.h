@@ -81,15 +81,16 @@ struct ora_part {
 };
 
 /*
- * Where schema/policy.md 3.2 can be read more than one way, which reading
- * the model takes (see the report of 55-oracle and oracle.c).
+ * Where schema/policy.md can be read more than one way, which reading the
+ * model takes. The first of each list is the default; 55-oracle prints the
+ * readings it runs with and takes others from IRB_ORACLE_READINGS.
  *
  * share.grant, "with ref's channel, label, PAP and audience: seen by
  * whoever may see ref":
- *   ORA_GRANT_WITH_REF   whoever may see ref by section 2, through a
- *                        forward of ref included (the letter of "may see");
  *   ORA_GRANT_AS_REF     whoever sees ref itself, on its channel (not
  *                        through a forward);
+ *   ORA_GRANT_WITH_REF   whoever may see ref by section 2, through a
+ *                        forward of ref included (the letter of "may see");
  *   ORA_GRANT_AS_STORED  section 2 applied to the grant's own record: ref's
  *                        channel, label, PAP and audience, the grant's `to`.
  * share.request, "RED on ref's channel with audience {ref's sender}: seen by
@@ -100,7 +101,7 @@ struct ora_part {
  *   ORA_REQUEST_RED_TO_SENDER  the same, its `to` taken to be {ref's sender}
  *                         (a RED record addressed to ref's sender).
  */
-enum ora_grant_reading { ORA_GRANT_WITH_REF, ORA_GRANT_AS_REF, ORA_GRANT_AS_STORED };
+enum ora_grant_reading { ORA_GRANT_AS_REF, ORA_GRANT_WITH_REF, ORA_GRANT_AS_STORED };
 enum ora_request_reading { ORA_REQUEST_AS_SAID, ORA_REQUEST_AS_STORED, ORA_REQUEST_RED_TO_SENDER };
 /*
  * Section 3.1, the grant paragraph ("whatever the label order"):
@@ -109,7 +110,6 @@ enum ora_request_reading { ORA_REQUEST_AS_SAID, ORA_REQUEST_AS_STORED, ORA_REQUE
  *                             forwarder's organisation is enough for an
  *                             AMBER+STRICT record).
  */
-
 enum ora_forward_reading { ORA_FORWARD_GRANTS_WIDEN, ORA_FORWARD_ALWAYS_WIDE };
 
 /* The roster, and the readings the model takes. parts is owned by whoever
