@@ -1068,6 +1068,50 @@ random_addressing(struct trial *t, struct act *a, int forward) {
     }
 }
 
+/* Address a forward to whom the grants for its ref name (organisations, or
+ * for RED the participants named and members of the organisations named),
+ * so that the widening of section 3.1 is reached. Nothing if no grant. */
+static void
+address_to_granted(struct trial *t, struct act *a) {
+    struct ora_request *q = &a->req;
+    int rec = q->ref >= 0 ? t->act_rec[q->ref] : -1, orgs[ORA_MAX_ORGS], parts[MAX_PARTS];
+    int norgs = 0, nparts = 0;
+
+    for (int g = rec + 1; rec >= 0 && g < t->in.nrecords; g++) {
+        const struct ora_record *gr = &t->in.rec[g];
+        if (gr->cls != ORA_C_SHARE_GRANT || gr->ref != rec) {
+            continue;
+        }
+        for (int k = 0; k < gr->nto; k++) {
+            if (gr->to[k].type == ORA_ID_ORG) {
+                orgs[norgs++] = gr->to[k].idx;
+                for (int p = 0; p < w.roster.nparts && nparts < MAX_PARTS; p++) {
+                    if (usable(t, p) && w.parts[p].org == gr->to[k].idx) {
+                        parts[nparts++] = p;
+                    }
+                }
+            } else if (gr->to[k].type == ORA_ID_PART && nparts < MAX_PARTS) {
+                parts[nparts++] = gr->to[k].idx;
+            }
+        }
+    }
+    if (norgs + nparts == 0) {
+        return;
+    }
+    q->tlp = ORA_AMBER + rnd(&t->rng, 3);
+    if (q->tlp == ORA_RED && nparts == 0) {
+        q->tlp = ORA_AMBER_STRICT;
+    }
+    if ((q->tlp != ORA_RED && norgs == 0)) {
+        q->tlp = ORA_RED;
+    }
+    q->nto = 0;
+    for (int i = 1 + rnd(&t->rng, 2); i > 0; i--) {
+        q->nto = q->tlp == ORA_RED ? add_id(q->to, q->nto, ORA_ID_PART, parts[rnd(&t->rng, nparts)])
+                                   : add_id(q->to, q->nto, ORA_ID_ORG, orgs[rnd(&t->rng, norgs)]);
+    }
+}
+
 static void
 gen_command(struct trial *t, struct act *a) {
     struct ora_command *c = &a->cmd;
@@ -1128,6 +1172,9 @@ gen_request(struct trial *t, struct act *a, int cls) {
     if (cls == ORA_C_FORWARD) {
         q->sender = referrer(t, q->ref, 20);
         random_addressing(t, a, 1);
+        if (chance(&t->rng, 50)) {
+            address_to_granted(t, a);
+        }
     } else {
         q->sender = referrer(t, q->ref, cls == ORA_C_SHARE_GRANT ? 70 : 5);
         q->nto = 0;
@@ -1227,7 +1274,21 @@ generate(struct trial *t) {
         } else if (r < 64) {
             gen_request(t, &a, ORA_C_SHARE_REQUEST);
         } else if (r < 71) {
+            int ai;
             gen_request(t, &a, ORA_C_SHARE_GRANT);
+            ai = push(t, &a);
+            if (ai >= 0 && t->act_rec[ai] >= 0 && chance(&t->rng, 60)) {
+                /* Someone else forwards it to whom the grant names. */
+                memset(&a, 0, sizeof a);
+                a.type = A_REQUEST;
+                a.req.cls = ORA_C_FORWARD;
+                a.req.ref = t->acts[ai].req.ref;
+                a.req.sender = referrer(t, a.req.ref, 0);
+                random_addressing(t, &a, 1);
+                address_to_granted(t, &a);
+                push(t, &a);
+            }
+            continue;
         } else if (r < 94) {
             gen_command(t, &a);
         } else if (r < 95) {
@@ -1936,6 +1997,32 @@ out:
     irbus_key_destroy(&k);
 }
 
+/* A new connection, answered once (a key revoked before its handshake has
+ * finished would never connect, and time out instead of getting 205). */
+static irbus_client *
+connect_answered(irbus_key *k) {
+    for (int attempt = 0; attempt < 3; attempt++) {
+        irbus_client *c = connect_as(&w.br, k);
+        irbus_message **msgs = NULL;
+        size_t n = 0;
+        uint64_t next;
+        int rc;
+
+        if (c == NULL) {
+            return NULL;
+        }
+        irbus_client_set_timeout(c, 2000);
+        rc = irbus_history(c, "NOWHERE", "status", 1, 0, 1, &msgs, &n, &next);
+        free(msgs);
+        if (rc != IRBUS_ETIMEOUT) {
+            irbus_client_set_timeout(c, 10000);
+            return c;
+        }
+        irbus_client_destroy(&c);
+    }
+    return NULL;
+}
+
 /* New connections for everyone, every so often: should the broker keep
  * ended subscriptions (see above), a connection would run out of places
  * and every later subscribe would be refused, burying other findings. */
@@ -1943,13 +2030,14 @@ static void
 reconnect_all(void) {
     for (int p = 0; p < w.nshared; p++) {
         irbus_client_destroy(&w.cl[p]);
-        w.cl[p] = connect_as(&w.br, w.keys[p]);
-        irbus_client_set_timeout(w.cl[p], 10000);
+        w.cl[p] = connect_answered(w.keys[p]);
     }
     for (int x = 0; x < w.npool; x++) {
         irbus_client_destroy(&w.pool[x].cl);
-        w.pool[x].cl = connect_as(&w.br, w.pool[x].key);
-        irbus_client_set_timeout(w.pool[x].cl, 10000);
+        w.pool[x].cl = connect_answered(w.pool[x].key);
+        if (w.pool[x].cl == NULL) {
+            w.pool[x].part.revoked = 1; /* unusable: dropped at the next trial's end */
+        }
     }
 }
 
