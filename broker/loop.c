@@ -366,21 +366,25 @@ batch_fail(struct irb_broker *b, int rc) {
     l->np = l->nh = l->ns = l->nshares = 0;
 }
 
-/* Commit the batch and answer it. Returns 0, IRBUS_ESTORAGEFULL (answered
- * with errors, state rolled back), or IRBUS_EIO (fatal: stop the broker). */
+/* Commit the batch. Returns 0, IRBUS_ESTORAGEFULL (answered with errors,
+ * state rolled back), or IRBUS_EIO (fatal: stop the broker). */
 static int
-flush(struct irb_broker *b) {
-    struct irb_loop *l = b->loop;
-    int rc;
+commit_batch(struct irb_broker *b) {
+    int rc = irb_store_commit(b->store);
 
-    if (l->np == 0 && !irb_store_in_batch(b->store)) {
-        return 0;
-    }
-    rc = irb_store_commit(b->store);
     if (rc != 0) {
         batch_fail(b, rc == IRBUS_ESTORAGEFULL ? rc : IRBUS_EINTERNAL);
         return rc == IRBUS_ESTORAGEFULL ? rc : IRBUS_EIO;
     }
+    return 0;
+}
+
+/* Answer a committed batch: receipts and oks, and keep what the policy
+ * needs of its forwards and grants. */
+static void
+answer_batch(struct irb_broker *b) {
+    struct irb_loop *l = b->loop;
+
     for (size_t i = 0; i < l->np; i++) {
         struct pending *p = &l->p[i];
         if (p->share_meta != NULL) {
@@ -401,6 +405,20 @@ flush(struct irb_broker *b) {
         }
     }
     l->np = l->nh = l->ns = l->nshares = 0;
+}
+
+/* Commit the batch and answer it. Returns as commit_batch. */
+static int
+flush(struct irb_broker *b) {
+    int rc;
+
+    if (b->loop->np == 0 && !irb_store_in_batch(b->store)) {
+        return 0;
+    }
+    if ((rc = commit_batch(b)) != 0) {
+        return rc;
+    }
+    answer_batch(b);
     return 0;
 }
 
@@ -909,13 +927,19 @@ handle_signed(struct irb_broker *b, struct irb_conn *c, const struct slot *s) {
         send_error(b, &c->peer, f->id, rc, store_failed_text(rc));
         return 0;
     }
-    rc = flush(b);
+    /* Durable first, then the new state, then the receipt: whoever holds
+     * the receipt finds the change in force (a participant just added can
+     * connect: the ZAP thread already knows its key). */
+    rc = commit_batch(b);
     if (rc != 0) {
         return rc == IRBUS_EIO ? rc : 0;
     }
     if (f->t == IRB_T_ADMIN) {
         if (irb_roster_apply(&b->roster, e) != 0) {
+            /* out of memory: the record is durable and a restart applies
+             * it; the receipt says what was stored */
             irb_error("roster_apply_failed kind=%s", irb_kind_name((enum irb_kind)e->kind));
+            answer_batch(b);
             return IRBUS_EINTERNAL;
         }
         if (e->kind == IRB_K_PARTICIPANT_REVOKE || e->kind == IRB_K_PARTICIPANT_ROTATE) {
@@ -930,6 +954,7 @@ handle_signed(struct irb_broker *b, struct irb_conn *c, const struct slot *s) {
             end_lost_subs(b, in);
         }
     }
+    answer_batch(b);
     return 0;
 }
 

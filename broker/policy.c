@@ -238,6 +238,12 @@ sees_directly(const struct irb_incident *in, const struct irb_participant *p,
     if (str_is(m->sender, p->id) || m->cls == IRB_MC_COMMAND) {
         return 1;
     }
+    if (m->cls == IRB_MC_SHARE_REQUEST) {
+        /* to the referenced record's sender, whatever its channel's rule
+         * (the request is filed under that channel, which may be another
+         * organisation's internal one) */
+        return label_allows(m, p);
+    }
     return channel_reads(in, p, m) && label_allows(m, p) && pap_allows(m, p);
 }
 
@@ -346,37 +352,49 @@ has_grant(const struct irb_policy_q *q) {
     return 0;
 }
 
-/* Is every member of the forward's audience covered: by the label's own
- * allowance, or (with_grants) by a grant too? */
+/* May the forwarder pass the record on to organisation `org`: by the
+ * label's own allowance, or (with_grants) by a grant too? */
+static int
+org_covered(const struct irb_policy_q *q, irb_str org, int with_grants) {
+    return allowed_org(q, org.p, org.len) || (with_grants && granted(q, org));
+}
+
+/* A RED forward: is every participant in `to` covered, through its
+ * organisation or (with_grants) named in a grant? */
+static int
+red_covered(const struct irb_policy_q *q, int with_grants) {
+    for (uint32_t i = 0; i < q->e->nto; i++) {
+        const struct irb_participant *who =
+            irb_roster_participant(q->roster, q->e->to[i].p, q->e->to[i].len);
+        if (who == NULL || !(org_covered(q, (irb_str){who->org, strlen(who->org)}, with_grants) ||
+                             (with_grants && granted(q, q->e->to[i])))) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Is the forward's audience covered (schema/policy.md 3.1): its audience
+ * organisations, and under a grant every participant a RED forward names? */
 static int
 audience_covered(const struct irb_policy_q *q, int with_grants) {
     const struct irb_env *e = q->e;
-    const struct irb_participant *who;
     struct irb_meta fm;
 
+    if (e->tlp == IRB_TLP_RED && (with_grants || e->channel != IRB_CH_INTERNAL) &&
+        !red_covered(q, with_grants)) {
+        return 0;
+    }
     if (e->channel == IRB_CH_INTERNAL) {
-        return allowed_org(q, q->p->org, strlen(q->p->org)) ||
-               (with_grants && granted(q, (irb_str){q->p->org, strlen(q->p->org)}));
+        return org_covered(q, (irb_str){q->p->org, strlen(q->p->org)}, with_grants);
     }
     if (e->tlp == IRB_TLP_RED) {
-        for (uint32_t i = 0; i < e->nto; i++) {
-            who = irb_roster_participant(q->roster, e->to[i].p, e->to[i].len);
-            if (who == NULL) {
-                return 0;
-            }
-            if (!allowed_org(q, who->org, strlen(who->org)) &&
-                !(with_grants &&
-                  (granted(q, e->to[i]) || granted(q, (irb_str){who->org, strlen(who->org)})))) {
-                return 0;
-            }
-        }
         return 1;
     }
     /* AMBER and AMBER+STRICT: the resolved organisations. */
     irb_policy_meta(q->in, q->p, e, q->m, q->seq, &fm);
     for (uint32_t i = 0; i < fm.naud; i++) {
-        if (!allowed_org(q, fm.aud[i].p, fm.aud[i].len) &&
-            !(with_grants && granted(q, fm.aud[i]))) {
+        if (!org_covered(q, fm.aud[i], with_grants)) {
             return 0;
         }
     }
