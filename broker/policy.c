@@ -84,8 +84,7 @@ enum cell { NO, YES, SPOC, HAS_SPOC };
 #define COLS (1 + 2 * 4)
 
 static const uint8_t matrix[IRB_CH_COUNT][G_COUNT][COLS] = {
-    /*                  coord  aff-spoc aff-mem irp-spoc irp-mem csirt-spoc csirt-mem reg-spoc
-       reg-mem */
+    /* columns: coord; spoc, member of affected; of ir_provider; of csirt; of regulator */
     [IRB_CH_STATUS] = {[G_MSG] = {YES, NO, NO, NO, NO, NO, NO, NO, NO}},
     [IRB_CH_COORDINATION] = {[G_MSG] = {YES, YES, SPOC, YES, SPOC, YES, SPOC, YES, SPOC},
                              [G_CCV] = {NO, NO, NO, YES, SPOC, NO, NO, NO, NO}},
