@@ -42,6 +42,7 @@
 #include <zmq.h>
 
 #define BATCH_MAX 128 /* messages read per iteration, so records per commit */
+_Static_assert(BATCH_MAX <= IRB_BATCH_MAX, "one receipt tree per batch");
 
 static uint64_t
 now_ms(void) {
@@ -105,8 +106,16 @@ struct slot {
  * new generation; every thread (the loop's too) takes slots off the list by
  * an atomic index until none is left; the loop waits until each thread has
  * reported that it found the list empty. */
+struct verifier;
+/* A verifying thread, with the batch signatures it has verified. */
+struct worker {
+    struct verifier *v;
+    struct irb_seal_cache seals;
+};
+
 struct verifier {
     pthread_t th[IRB_VERIFY_MAX];
+    struct worker w[IRB_VERIFY_MAX + 1]; /* the last one is the loop thread's */
     size_t nth;
     pthread_mutex_t mu;
     pthread_cond_t go, done;
@@ -129,6 +138,8 @@ struct irb_loop {
     struct slot *slots; /* BATCH_MAX */
     struct slot *work[BATCH_MAX];
     struct verifier v;
+    uint8_t rd[BATCH_MAX][32]; /* the batch's receipt digests */
+    struct irb_batch tree;     /* and their tree, when there are two or more */
 };
 
 static int
@@ -138,24 +149,32 @@ batch_full(const struct irb_loop *l) {
 
 /* ---- signature verification ---------------------------------------------- */
 
+/* A publish may carry a batch signature (schema/protocol.md "Batch
+ * signatures"): the items of one batch cost one Ed25519 verification per
+ * thread that meets them, through the thread's cache. */
 static void
-verify_slot(struct slot *s) {
+verify_slot(struct slot *s, struct irb_seal_cache *seals) {
     irb_digest(IRB_DOMAIN_ENVELOPE, s->f.env.p, s->f.env.len, s->digest);
-    s->sigrc = irb_verify_digest(s->pk, s->digest, s->f.sig.p) == 0 ? 0 : IRBUS_EBADSIG;
+    s->sigrc =
+        irb_verify_item(s->pk, s->digest, s->f.sig.p, s->f.proof.p, s->f.proof.len, seals) == 0
+            ? 0
+            : IRBUS_EBADSIG;
 }
 
 static void
-verify_some(struct verifier *v) {
+verify_some(struct worker *w) {
+    struct verifier *v = w->v;
     size_t i;
 
     while ((i = atomic_fetch_add(&v->next, 1)) < v->nwork) {
-        verify_slot(v->work[i]);
+        verify_slot(v->work[i], &w->seals);
     }
 }
 
 static void *
 verifier_main(void *arg) {
-    struct verifier *v = arg;
+    struct worker *w = arg;
+    struct verifier *v = w->v;
     uint64_t seen = 0;
 
     pthread_mutex_lock(&v->mu);
@@ -168,7 +187,7 @@ verifier_main(void *arg) {
         }
         seen = v->gen;
         pthread_mutex_unlock(&v->mu);
-        verify_some(v);
+        verify_some(w);
         pthread_mutex_lock(&v->mu);
         v->finished++;
         pthread_cond_signal(&v->done);
@@ -180,9 +199,11 @@ verifier_main(void *arg) {
 /* Verify every slot in work[0..n); returns when all are done. */
 static void
 verify_all(struct verifier *v, struct slot **work, size_t n) {
+    struct worker *self = &v->w[IRB_VERIFY_MAX];
+
     if (v->nth == 0 || n < 2) {
         for (size_t i = 0; i < n; i++) {
-            verify_slot(work[i]);
+            verify_slot(work[i], &self->seals);
         }
         return;
     }
@@ -194,7 +215,7 @@ verify_all(struct verifier *v, struct slot **work, size_t n) {
     v->gen++;
     pthread_cond_broadcast(&v->go);
     pthread_mutex_unlock(&v->mu);
-    verify_some(v);
+    verify_some(self);
     pthread_mutex_lock(&v->mu);
     while (v->finished < v->nth) {
         pthread_cond_wait(&v->done, &v->mu);
@@ -230,8 +251,11 @@ verifier_start(struct verifier *v, size_t n) {
         pthread_mutex_destroy(&v->mu);
         return -1;
     }
+    for (size_t i = 0; i <= IRB_VERIFY_MAX; i++) {
+        v->w[i].v = v;
+    }
     for (v->nth = 0; v->nth < n; v->nth++) {
-        if (pthread_create(&v->th[v->nth], NULL, verifier_main, v) != 0) {
+        if (pthread_create(&v->th[v->nth], NULL, verifier_main, &v->w[v->nth]) != 0) {
             irb_warn("verify_thread_not_started index=%zu", v->nth);
             break; /* run with the threads we have */
         }
@@ -317,16 +341,13 @@ send_ok(struct irb_broker *b, const struct irb_peer *to, uint64_t id, uint64_t s
     send_answer(b, to, &f);
 }
 
+/* Send p's receipt, signed by sig: over its own digest (proof NULL), or a
+ * batch signature with p's proof. */
 static void
-send_receipt(struct irb_broker *b, const struct pending *p) {
+send_receipt(struct irb_broker *b, const struct pending *p, const uint8_t sig[64],
+             const uint8_t *proof, size_t prooflen) {
     struct irb_frame f;
-    uint8_t rb[IRB_RECEIPT_BYTES_MAX], sig[64];
-    size_t rl = irb_receipt_bytes(p->in->id, strlen(p->in->id), p->seq, p->hash, p->btime, rb);
 
-    if (irb_sign(b->key, IRB_DOMAIN_RECEIPT, rb, rl, sig) != 0) {
-        send_error(b, &p->to, p->id, IRBUS_EINTERNAL, "cannot sign the receipt");
-        return;
-    }
     memset(&f, 0, offsetof(struct irb_frame, records));
     f.v = 1;
     f.t = IRB_T_RECEIPT;
@@ -335,8 +356,53 @@ send_receipt(struct irb_broker *b, const struct pending *p) {
     f.seq = p->seq;
     f.hash = (irb_bin){p->hash, 32};
     f.btime = p->btime;
-    f.sig = (irb_bin){sig, 64};
+    f.sig = (irb_bin){(uint8_t *)sig, 64};
+    if (prooflen > 0) {
+        f.proof = (irb_bin){(uint8_t *)proof, prooflen};
+        f.present |= IRB_BIT(IRB_FI_PROOF);
+    }
     send_answer(b, &p->to, &f);
+}
+
+/* Sign the receipts of a committed batch: one signature over the tree of
+ * their digests when there are two or more (schema/protocol.md "Batch
+ * signatures"), so a batch costs the broker one signature and a client
+ * that holds several of its receipts one verification. */
+static void
+send_receipts(struct irb_broker *b) {
+    struct irb_loop *l = b->loop;
+    uint8_t sig[64], proof[IRB_PROOF_MAX];
+    size_t n = 0, k = 0;
+
+    for (size_t i = 0; i < l->np; i++) {
+        const struct pending *p = &l->p[i];
+        uint8_t rb[IRB_RECEIPT_BYTES_MAX];
+        size_t rl;
+        if (p->receipt) {
+            rl = irb_receipt_bytes(p->in->id, strlen(p->in->id), p->seq, p->hash, p->btime, rb);
+            irb_digest(IRB_DOMAIN_RECEIPT, rb, rl, l->rd[n++]);
+        }
+    }
+    if (n == 0) {
+        return;
+    }
+    if ((n == 1 ? irb_sign_digest(b->key, l->rd[0], sig)
+                : (irb_batch_build(&l->tree, l->rd[0], n) != 0
+                       ? IRBUS_EINVAL
+                       : irb_sign_digest(b->key, l->tree.digest, sig))) != 0) {
+        for (size_t i = 0; i < l->np; i++) {
+            if (l->p[i].receipt) {
+                send_error(b, &l->p[i].to, l->p[i].id, IRBUS_EINTERNAL, "cannot sign the receipt");
+            }
+        }
+        return;
+    }
+    for (size_t i = 0; i < l->np; i++) {
+        if (l->p[i].receipt) {
+            size_t pl = n == 1 ? 0 : irb_batch_proof(&l->tree, k++, proof);
+            send_receipt(b, &l->p[i], sig, proof, pl);
+        }
+    }
 }
 
 /* ---- commit ------------------------------------------------------------- */
@@ -398,12 +464,11 @@ answer_batch(struct irb_broker *b) {
             }
             free(p->share_meta);
         }
-        if (p->receipt) {
-            send_receipt(b, p);
-        } else {
+        if (!p->receipt) {
             send_ok(b, &p->to, p->id, 0);
         }
     }
+    send_receipts(b);
     l->np = l->nh = l->ns = l->nshares = 0;
 }
 
@@ -549,9 +614,20 @@ append(struct irb_broker *b, const struct irb_peer *to, uint64_t id, struct irb_
         }
         sl = irb_meta_encode(share, sm);
     }
-    irb_chain_next(in->hash, seq, btime, digest, f->sig.p, meta, ml, hash);
-    r = (struct irb_stored){in->id,   strlen(in->id), seq, btime,    hash,
-                            f->sig.p, meta,           ml,  f->env.p, f->env.len};
+    irb_chain_next(in->hash, seq, btime, digest, f->sig.p, f->proof.p, f->proof.len, meta, ml,
+                   hash);
+    r = (struct irb_stored){.log = in->id,
+                            .loglen = strlen(in->id),
+                            .seq = seq,
+                            .btime = btime,
+                            .hash = hash,
+                            .sig = f->sig.p,
+                            .proof = f->proof.len > 0 ? f->proof.p : NULL,
+                            .prooflen = f->proof.len,
+                            .meta = meta,
+                            .metalen = ml,
+                            .env = f->env.p,
+                            .envlen = f->env.len};
     /* Commands, forwards and grants are indexed: recovery rebuilds the
      * incident and its shares from them. */
     if ((rc = irb_store_put_record(
@@ -1027,7 +1103,7 @@ hist_cb(void *ctx, const struct irb_stored *r) {
         return 1;
     }
     if (wanted(h->b, h->in, h->p, h->channels, r)) {
-        if (h->used + r->envlen + 64 + 64 > h->cap) {
+        if (h->used + r->envlen + 64 + r->prooflen + 64 > h->cap) {
             return 1; /* the frame is full: `next` says where to go on */
         }
         rec = &h->out->records[h->out->nrecords++];
@@ -1040,6 +1116,11 @@ hist_cb(void *ctx, const struct irb_stored *r) {
         memcpy(h->buf + h->used, r->sig, 64);
         rec->sig = (irb_bin){h->buf + h->used, 64};
         h->used += 64;
+        if (r->prooflen > 0) {
+            memcpy(h->buf + h->used, r->proof, r->prooflen);
+            rec->proof = (irb_bin){h->buf + h->used, r->prooflen};
+            h->used += r->prooflen;
+        }
     }
     h->next = r->seq + 1;
     return 0;
@@ -1393,6 +1474,10 @@ pump_cb(void *ctx, const struct irb_stored *r) {
         f.btime = r->btime;
         f.env = (irb_bin){r->env, r->envlen};
         f.sig = (irb_bin){r->sig, 64};
+        if (r->prooflen > 0) {
+            f.proof = (irb_bin){r->proof, r->prooflen};
+            f.present |= IRB_BIT(IRB_FI_PROOF);
+        }
         rc = send_to(pu->b, &pu->c->peer, &f);
         if (rc == -EAGAIN) {
             return 1; /* its queue is full: resume from this record later */

@@ -77,6 +77,7 @@ struct tail {
     uint8_t prev[32];
     uint64_t expect;
     int have_prev;
+    struct irb_seal_cache seals; /* batch signatures verified once */
 };
 
 static int
@@ -94,8 +95,10 @@ tail_cb(void *ctx, const struct irb_stored *r) {
         return IRBUS_ECORRUPT;
     }
     irb_digest(IRB_DOMAIN_ENVELOPE, r->env, r->envlen, digest);
-    irb_chain_next(t->prev, r->seq, r->btime, digest, r->sig, r->meta, r->metalen, h);
-    if (memcmp(h, r->hash, 32) != 0 || irb_verify_digest(t->e->sender.p, digest, r->sig) != 0) {
+    irb_chain_next(t->prev, r->seq, r->btime, digest, r->sig, r->proof, r->prooflen, r->meta,
+                   r->metalen, h);
+    if (memcmp(h, r->hash, 32) != 0 ||
+        irb_verify_item(t->e->sender.p, digest, r->sig, r->proof, r->prooflen, &t->seals) != 0) {
         return IRBUS_ECORRUPT;
     }
     memcpy(t->prev, h, 32);

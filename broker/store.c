@@ -8,7 +8,10 @@
  *            record's value, as below, is `len` bytes of the stream
  *            from `offset`; or, for a value over STREAM_MAX, the value itself:
  *                         u64 btime || hash[32] || sig[64] || u16 metalen ||
- *                         meta || env
+ *                         meta || [u16 prooflen || proof] || env
+ *            where the top bit of the metalen field says a batch
+ *            signature's proof follows meta (records before batch
+ *            signatures never have it)
  *   stream   u64 n -> bytes n * PART_MAX .. of one byte stream holding the
  *            values of records one after the other; every part but the
  *            last holds PART_MAX bytes
@@ -49,9 +52,10 @@ struct irb_store {
     uint8_t *stage;      /* STREAM_MAX bytes: a value on its way to the stream */
 };
 
-#define KEY_MAX (1 + 255 + 8)
-#define HDR     106 /* btime, hash, sig, metalen */
-#define POINTER 12  /* u32 len || u64 offset */
+#define KEY_MAX   (1 + 255 + 8)
+#define HDR       106     /* btime, hash, sig, metalen */
+#define HAS_PROOF 0x8000u /* in the metalen field */
+#define POINTER   12      /* u32 len || u64 offset */
 /* Values of at most this many bytes go to the stream. */
 #define STREAM_MAX 32768
 /* Bytes per part of the stream: the largest value LMDB keeps in a leaf
@@ -290,16 +294,32 @@ stream_read(struct irb_store *s, MDB_txn *txn, uint64_t offset, size_t len, uint
     return 0;
 }
 
-/* Write a record's value (HDR || meta || env) at p. */
+/* The length of a record's value. */
+static size_t
+value_len(const struct irb_stored *r) {
+    return HDR + r->metalen + (r->prooflen > 0 ? 2 + r->prooflen : 0) + r->envlen;
+}
+
+/* Write a record's value (HDR || meta || [prooflen || proof] || env) at p. */
 static void
 value_put(uint8_t *p, const struct irb_stored *r) {
+    unsigned ml = (unsigned)r->metalen | (r->prooflen > 0 ? HAS_PROOF : 0);
+
     be64_put(p, r->btime);
     memcpy(p + 8, r->hash, 32);
     memcpy(p + 40, r->sig, 64);
-    p[104] = (uint8_t)(r->metalen >> 8);
-    p[105] = (uint8_t)r->metalen;
-    memcpy(p + HDR, r->meta, r->metalen);
-    memcpy(p + HDR + r->metalen, r->env, r->envlen);
+    p[104] = (uint8_t)(ml >> 8);
+    p[105] = (uint8_t)ml;
+    p += HDR;
+    memcpy(p, r->meta, r->metalen);
+    p += r->metalen;
+    if (r->prooflen > 0) {
+        p[0] = (uint8_t)(r->prooflen >> 8);
+        p[1] = (uint8_t)r->prooflen;
+        memcpy(p + 2, r->proof, r->prooflen);
+        p += 2 + r->prooflen;
+    }
+    memcpy(p, r->env, r->envlen);
 }
 
 int
@@ -309,14 +329,14 @@ irb_store_put_record(struct irb_store *s, const struct irb_stored *r, int is_com
     MDB_val key, val;
     int rc, streamed;
 
-    if (r->loglen == 0 || r->loglen > 255 || r->metalen > 65535) {
+    if (r->loglen == 0 || r->loglen > 255 || r->metalen >= HAS_PROOF || r->prooflen > 65535) {
         return IRBUS_EINVAL;
     }
     if ((rc = irb_store_begin(s)) != 0) {
         return rc;
     }
     kl = record_key(k, r->log, r->loglen, r->seq);
-    vl = HDR + r->metalen + r->envlen;
+    vl = value_len(r);
     streamed = vl <= STREAM_MAX;
     key.mv_size = kl;
     key.mv_data = k;
@@ -497,12 +517,15 @@ irb_store_get_ack(struct irb_store *s, const char *participant, const char *inci
 
 int
 irb_store_decode_value(const uint8_t *v, size_t len, struct irb_stored *r) {
-    size_t ml;
+    size_t ml, at;
+    int proof;
 
     if (len < HDR) {
         return IRBUS_ECORRUPT;
     }
     ml = (size_t)v[104] << 8 | v[105];
+    proof = (ml & HAS_PROOF) != 0;
+    ml &= ~(size_t)HAS_PROOF;
     if (ml > len - HDR) {
         return IRBUS_ECORRUPT;
     }
@@ -511,8 +534,20 @@ irb_store_decode_value(const uint8_t *v, size_t len, struct irb_stored *r) {
     r->sig = v + 40;
     r->meta = v + HDR;
     r->metalen = ml;
-    r->env = v + HDR + ml;
-    r->envlen = len - HDR - ml;
+    at = HDR + ml;
+    r->proof = NULL;
+    r->prooflen = 0;
+    if (proof) {
+        size_t pl;
+        if (len - at < 2 || (pl = (size_t)v[at] << 8 | v[at + 1]) == 0 || pl > len - at - 2) {
+            return IRBUS_ECORRUPT;
+        }
+        r->proof = v + at + 2;
+        r->prooflen = pl;
+        at += 2 + pl;
+    }
+    r->env = v + at;
+    r->envlen = len - at;
     return 0;
 }
 

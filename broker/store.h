@@ -31,6 +31,8 @@ struct irb_stored {
     size_t metalen;
     const uint8_t *env;
     size_t envlen;
+    const uint8_t *proof; /* a batch signature's proof, or NULL */
+    size_t prooflen;      /* 0 for a plain signature */
 };
 
 /* Open (creating) the store in dir with the given map size. Clears stale

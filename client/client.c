@@ -64,6 +64,8 @@ struct pipe_slot {
     char log[IRBUS_ID_MAX + 1];   /* the incident its receipt must name */
     char msg[IRB_MAX_ERRMSG + 1]; /* the broker's text for an error */
     struct irbus_receipt r;       /* verified, when status is 0 */
+    uint8_t *env;                 /* held, not yet sent: its envelope (owned) */
+    size_t env_len;
 };
 
 /* Owned by the caller of irbus_client_new. */
@@ -102,6 +104,14 @@ struct irbus_client {
     size_t npipe, nwaiting;
     uint16_t done[IRBUS_PIPELINE_MAX];
     size_t done_head, ndone;
+    /* Publishes held to be signed together (slot numbers, in order), the
+     * tree their digests make, and the frame they are sent in. */
+    uint16_t held[IRBUS_SIGN_BATCH_MAX];
+    size_t nheld;
+    struct irb_batch *tree;
+    struct irb_frame *bf;
+    /* Batch signatures already verified (receipts, deliveries, history). */
+    struct irb_seal_cache seals;
 };
 
 /* Names of the enums whose lookups wire.c keeps private; the order is that
@@ -218,8 +228,8 @@ format_iso_ms(uint64_t ms, char *out, size_t cap) {
  */
 static int
 message_from_env(const struct irb_env *e, const uint8_t *env_bytes, size_t env_len,
-                 const uint8_t *sig, uint64_t sub, const irb_str *incident, uint64_t seq,
-                 uint64_t btime, irbus_message **mp) {
+                 const uint8_t *sig, const irb_bin *proof, uint64_t sub, const irb_str *incident,
+                 uint64_t seq, uint64_t btime, irbus_message **mp) {
     irbus_message *m = calloc(1, sizeof *m);
     const char *name;
 
@@ -294,6 +304,10 @@ message_from_env(const struct irb_env *e, const uint8_t *env_bytes, size_t env_l
     memcpy(m->env, env_bytes, env_len);
     m->env_len = env_len;
     memcpy(m->sig, sig, sizeof m->sig);
+    if (proof != NULL && proof->len > 0 && proof->len <= sizeof m->proof) {
+        memcpy(m->proof, proof->p, proof->len);
+        m->proof_len = proof->len;
+    }
     *mp = m;
     return 0;
 }
@@ -305,8 +319,10 @@ message_from_env(const struct irb_env *e, const uint8_t *env_bytes, size_t env_l
  * the caller must not see it).
  */
 static int
-verify_record(irbus_client *c, const irb_str *incident, const irb_bin *env, const irb_bin *sig) {
+verify_record(irbus_client *c, const irb_str *incident, const irb_bin *env, const irb_bin *sig,
+              const irb_bin *proof) {
     struct irb_env *e = c->e;
+    uint8_t d[IRB_DIGEST_BYTES];
 
     if (irb_wire_decode_env(env->p, env->len, e) != 0 ||
         irb_wire_check_class(IRB_T_DELIVER, (enum irb_kind)e->kind) != 0) {
@@ -316,7 +332,8 @@ verify_record(irbus_client *c, const irb_str *incident, const irb_bin *env, cons
         memcmp(e->incident.p, incident->p, incident->len) != 0) {
         return IRBUS_EBADSIG;
     }
-    return irb_verify(e->sender.p, IRB_DOMAIN_ENVELOPE, env->p, env->len, sig->p);
+    irb_digest(IRB_DOMAIN_ENVELOPE, env->p, env->len, d);
+    return irb_verify_item(e->sender.p, d, sig->p, proof->p, proof->len, &c->seals);
 }
 
 /* ---- answers ------------------------------------------------------------- */
@@ -336,8 +353,12 @@ answer_error(const irbus_client *c, char *errbuf) {
 /* Turn the answer in c->f to a signed submission into a receipt for log
  * `log`, verified with the broker's key. Returns 0 (*out filled),
  * IRBUS_EBADSIG, or as answer_error. */
+static int receipt_verify(const struct irbus_receipt *r,
+                          const uint8_t broker_pk[IRBUS_PUBLIC_KEY_BYTES],
+                          struct irb_seal_cache *seals);
+
 static int
-answer_receipt(const irbus_client *c, const char *log, char *errbuf, struct irbus_receipt *out) {
+answer_receipt(irbus_client *c, const char *log, char *errbuf, struct irbus_receipt *out) {
     size_t loglen = strlen(log);
 
     if (c->f->t != IRB_T_RECEIPT) {
@@ -354,7 +375,11 @@ answer_receipt(const irbus_client *c, const char *log, char *errbuf, struct irbu
     memcpy(out->hash, c->f->hash.p, sizeof out->hash);
     out->btime = c->f->btime;
     memcpy(out->sig, c->f->sig.p, sizeof out->sig);
-    return irbus_receipt_verify(out, c->broker_pk);
+    if (c->f->present & IRB_BIT(IRB_FI_PROOF)) {
+        memcpy(out->proof, c->f->proof.p, c->f->proof.len);
+        out->proof_len = c->f->proof.len;
+    }
+    return receipt_verify(out, c->broker_pk, &c->seals);
 }
 
 /* ---- pipelined publishes: the slots --------------------------------------- */
@@ -424,11 +449,21 @@ pipe_expire(irbus_client *c) {
     return next;
 }
 
-/* The connection was lost: no waiting publish will be answered. */
+/* The connection was lost: no waiting publish will be answered, and the
+ * held ones, whose sequence numbers follow theirs, are settled the same
+ * way (the caller sends them again if it wants them). */
 static void
 pipe_lost(irbus_client *c) {
+    for (size_t i = 0; i < c->nheld; i++) {
+        struct pipe_slot *s = &c->pipe[c->held[i]];
+        free(s->env);
+        s->env = NULL;
+        c->nwaiting++;
+        pipe_settle(c, c->held[i], IRBUS_ERESET);
+    }
+    c->nheld = 0;
     for (size_t i = 0; i < IRBUS_PIPELINE_MAX && c->nwaiting > 0; i++) {
-        if (c->pipe[i].id != 0 && !c->pipe[i].settled) {
+        if (c->pipe[i].id != 0 && !c->pipe[i].settled && c->pipe[i].env == NULL) {
             pipe_settle(c, i, IRBUS_ERESET);
         }
     }
@@ -484,7 +519,7 @@ check_reset(irbus_client *c) {
         }
         zmq_msg_close(&ev);
     }
-    if (!lost || (c->nsubs == 0 && c->nwaiting == 0)) {
+    if (!lost || (c->nsubs == 0 && c->nwaiting == 0 && c->nheld == 0)) {
         return;
     }
     if (c->nsubs > 0) {
@@ -699,6 +734,74 @@ send_request(irbus_client *c, int64_t deadline, uint64_t *id) {
 }
 
 /*
+ * Sign the held pipelined publishes and send them in the order they were
+ * held: one alone under a plain signature; two or more under one batch
+ * signature, each with its proof (schema/protocol.md "Batch signatures").
+ * Uses c->bf and c->out, never c->f or c->env, so a request can call it
+ * before sending its own frame. A publish that cannot be sent settles with
+ * the error, and so do those after it (their sequence numbers are above
+ * its own, so sending them would only leave a gap).
+ */
+static void
+pipe_seal(irbus_client *c) {
+    uint8_t sig[IRB_SIG_BYTES], proof[IRB_PROOF_MAX];
+    uint8_t d[IRBUS_SIGN_BATCH_MAX * IRB_DIGEST_BYTES];
+    size_t n = c->nheld;
+    int64_t deadline;
+    int rc;
+
+    if (n == 0) {
+        return;
+    }
+    c->nheld = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct pipe_slot *s = &c->pipe[c->held[i]];
+        irb_digest(IRB_DOMAIN_ENVELOPE, s->env, s->env_len, d + i * IRB_DIGEST_BYTES);
+    }
+    if (n == 1) {
+        rc = irb_sign_digest(c->key, d, sig);
+    } else if ((rc = irb_batch_build(c->tree, d, n)) == 0) {
+        rc = irb_sign_digest(c->key, c->tree->digest, sig);
+    }
+    deadline = deadline_after(c->timeout_ms);
+    for (size_t i = 0; i < n; i++) {
+        struct pipe_slot *s = &c->pipe[c->held[i]];
+        struct irb_frame *f = c->bf;
+        long len;
+        if (rc == 0) {
+            memset(f, 0, offsetof(struct irb_frame, records));
+            f->v = IRBUS_PROTOCOL_VERSION;
+            f->t = IRB_T_PUBLISH;
+            f->id = s->id;
+            f->env = (irb_bin){s->env, s->env_len};
+            f->sig = (irb_bin){sig, sizeof sig};
+            if (n > 1) {
+                f->proof = (irb_bin){proof, irb_batch_proof(c->tree, i, proof)};
+                f->present |= IRB_BIT(IRB_FI_PROOF);
+            }
+            len = irb_wire_encode(f, c->out, IRB_MAX_FRAME);
+            rc = len < 0 ? IRBUS_EINVAL : send_frame(c, (size_t)len, deadline);
+        }
+        free(s->env);
+        s->env = NULL;
+        s->deadline = deadline_after(c->timeout_ms);
+        c->nwaiting++;
+        if (rc != 0) {
+            pipe_settle(c, c->held[i], rc);
+        }
+    }
+}
+
+/* Seal the held publishes if the caller is about to wait, or if none
+ * waits for an answer (no answer will come to prompt it). */
+static void
+pipe_maybe_seal(irbus_client *c, int about_to_wait) {
+    if (c->nheld > 0 && (about_to_wait || c->nwaiting == 0)) {
+        pipe_seal(c);
+    }
+}
+
+/*
  * Send the frame in c->f (its id is set here) and wait for the frame that
  * answers it, which is left decoded in c->f (borrowing from c->in). Frames
  * met meanwhile are sorted as the module comment says.
@@ -711,6 +814,7 @@ request(irbus_client *c) {
     uint64_t id;
     int rc;
 
+    pipe_seal(c); /* held publishes first: their sequence numbers are lower */
     if ((rc = send_request(c, deadline, &id)) != 0) {
         return rc;
     }
@@ -781,9 +885,11 @@ irbus_client_new(const irbus_key *key, const char *endpoint,
     c->f = malloc(sizeof *c->f);
     c->e = malloc(sizeof *c->e);
     c->pipe = calloc(IRBUS_PIPELINE_MAX, sizeof *c->pipe);
+    c->tree = malloc(sizeof *c->tree);
+    c->bf = malloc(sizeof *c->bf);
     own_sk = sodium_malloc(32);
     if (c->out == NULL || c->env == NULL || c->f == NULL || c->e == NULL || c->pipe == NULL ||
-        own_sk == NULL) {
+        c->tree == NULL || c->bf == NULL || own_sk == NULL) {
         rc = IRBUS_ENOMEM;
         goto out;
     }
@@ -872,7 +978,12 @@ irbus_client_destroy(irbus_client **cp) {
     free(c->env);
     free(c->f);
     free(c->e);
+    for (size_t i = 0; c->pipe != NULL && i < IRBUS_PIPELINE_MAX; i++) {
+        free(c->pipe[i].env); /* held, never sent */
+    }
     free(c->pipe);
+    free(c->tree);
+    free(c->bf);
     free(c);
     *cp = NULL;
 }
@@ -901,13 +1012,13 @@ irbus_client_last_error(const irbus_client *c) {
 
 /* ---- signed requests ----------------------------------------------------- */
 
-int
-irbus_receipt_verify(const struct irbus_receipt *r,
-                     const uint8_t broker_pk[IRBUS_PUBLIC_KEY_BYTES]) {
-    uint8_t rb[IRB_RECEIPT_BYTES_MAX];
+static int
+receipt_verify(const struct irbus_receipt *r, const uint8_t broker_pk[IRBUS_PUBLIC_KEY_BYTES],
+               struct irb_seal_cache *seals) {
+    uint8_t rb[IRB_RECEIPT_BYTES_MAX], d[IRB_DIGEST_BYTES];
     size_t ilen, n;
 
-    if (r == NULL || broker_pk == NULL) {
+    if (r == NULL || broker_pk == NULL || r->proof_len > sizeof r->proof) {
         return IRBUS_EBADSIG;
     }
     ilen = strnlen(r->incident, sizeof r->incident);
@@ -915,19 +1026,27 @@ irbus_receipt_verify(const struct irbus_receipt *r,
         return IRBUS_EBADSIG;
     }
     n = irb_receipt_bytes(r->incident, ilen, r->seq, r->hash, r->btime, rb);
-    return irb_verify(broker_pk, IRB_DOMAIN_RECEIPT, rb, n, r->sig) == 0 ? 0 : IRBUS_EBADSIG;
+    irb_digest(IRB_DOMAIN_RECEIPT, rb, n, d);
+    return irb_verify_item(broker_pk, d, r->sig, r->proof, r->proof_len, seals) == 0
+               ? 0
+               : IRBUS_EBADSIG;
+}
+
+int
+irbus_receipt_verify(const struct irbus_receipt *r,
+                     const uint8_t broker_pk[IRBUS_PUBLIC_KEY_BYTES]) {
+    return receipt_verify(r, broker_pk, NULL);
 }
 
 /*
  * Complete envelope e (version, sender, sequence, time), check it by
- * decoding its own encoding, sign it, and make c->f a frame of type t that
- * carries it (in c->env, its signature in c->sig). Returns 0, IRBUS_EINVAL.
+ * decoding its own encoding, and leave its bytes in c->env (*len of them).
+ * Returns 0, IRBUS_EINVAL.
  */
 static int
-sign_submission(irbus_client *c, enum irb_type t, struct irb_env *e) {
+encode_submission(irbus_client *c, enum irb_type t, struct irb_env *e, size_t *len) {
     uint64_t now = now_realtime_us();
     long n;
-    int rc;
 
     e->v = IRBUS_PROTOCOL_VERSION;
     e->sender = (irb_bin){c->key->pk, IRBUS_PUBLIC_KEY_BYTES};
@@ -943,13 +1062,26 @@ sign_submission(irbus_client *c, enum irb_type t, struct irb_env *e) {
         irb_wire_check_class(t, (enum irb_kind)e->kind) != 0) {
         return IRBUS_EINVAL;
     }
-    if ((rc = irb_sign(c->key, IRB_DOMAIN_ENVELOPE, c->env, (size_t)n, c->sig)) != 0) {
+    c->last_seq = e->seq;
+    *len = (size_t)n;
+    return 0;
+}
+
+/* Encode envelope e as encode_submission does, sign it, and make c->f a
+ * frame of type t that carries it (in c->env, its signature in c->sig).
+ * Returns 0, IRBUS_EINVAL. */
+static int
+sign_submission(irbus_client *c, enum irb_type t, struct irb_env *e) {
+    size_t n;
+    int rc;
+
+    if ((rc = encode_submission(c, t, e, &n)) != 0 ||
+        (rc = irb_sign(c->key, IRB_DOMAIN_ENVELOPE, c->env, n, c->sig)) != 0) {
         return rc;
     }
-    c->last_seq = e->seq;
     memset(c->f, 0, offsetof(struct irb_frame, records));
     c->f->t = (uint8_t)t;
-    c->f->env = (irb_bin){c->env, (size_t)n};
+    c->f->env = (irb_bin){c->env, n};
     c->f->sig = (irb_bin){c->sig, sizeof c->sig};
     return 0;
 }
@@ -1117,7 +1249,7 @@ int
 irbus_publish_send(irbus_client *c, const struct irbus_publish *p, uint64_t *token) {
     struct pipe_slot *s = NULL;
     struct irb_env e;
-    uint64_t id;
+    size_t i, n;
     int rc;
 
     if (token != NULL) {
@@ -1133,22 +1265,40 @@ irbus_publish_send(irbus_client *c, const struct irbus_publish *p, uint64_t *tok
         return IRBUS_ELIMIT;
     }
     c->last_error[0] = '\0';
-    if ((rc = sign_submission(c, IRB_T_PUBLISH, &e)) != 0 ||
-        (rc = send_request(c, deadline_after(c->timeout_ms), &id)) != 0) {
+    if ((rc = encode_submission(c, IRB_T_PUBLISH, &e, &n)) != 0) {
         return rc;
     }
-    for (size_t i = 0; s == NULL; i++) { /* npipe < IRBUS_PIPELINE_MAX: one is free */
+    for (i = 0; s == NULL; i++) { /* npipe < IRBUS_PIPELINE_MAX: one is free */
         if (c->pipe[i].id == 0) {
             s = &c->pipe[i];
         }
     }
-    s->id = id;
+    if ((s->env = malloc(n)) == NULL) {
+        return IRBUS_ENOMEM;
+    }
+    memcpy(s->env, c->env, n);
+    s->env_len = n;
+    s->id = c->next_id++;
     s->settled = 0;
-    s->deadline = deadline_after(c->timeout_ms);
+    s->deadline = -1; /* set when it is sent */
     copy_str(s->log, sizeof s->log, p->incident, strlen(p->incident));
+    c->held[c->nheld++] = (uint16_t)(i - 1);
     c->npipe++;
-    c->nwaiting++;
-    *token = id;
+    *token = s->id;
+    /* Held while earlier publishes wait for their answers: those that
+     * gather meanwhile share one signature. */
+    if (c->nwaiting == 0 || c->nheld == IRBUS_SIGN_BATCH_MAX) {
+        pipe_seal(c);
+    }
+    return 0;
+}
+
+int
+irbus_publish_flush(irbus_client *c) {
+    if (c == NULL) {
+        return IRBUS_EINVAL;
+    }
+    pipe_seal(c);
     return 0;
 }
 
@@ -1182,11 +1332,13 @@ irbus_publish_result(irbus_client *c, int timeout_ms, uint64_t *token, int *stat
     check_reset(c);
     deadline = deadline_after(timeout_ms);
     for (;;) {
-        int64_t wake = pipe_expire(c);
+        int64_t wake;
         const uint8_t *p;
         size_t len;
         int rc;
 
+        pipe_maybe_seal(c, timeout_ms != 0);
+        wake = pipe_expire(c);
         if (c->ndone > 0) {
             pipe_hand_out(c, token, status, r);
             return 0;
@@ -1376,7 +1528,7 @@ take_delivery(irbus_client *c, const uint8_t *p, size_t len, irbus_message **mp)
     struct irb_frame *f = c->f;
     uint64_t sub, seq, btime;
     irb_str incident;
-    irb_bin env, sig;
+    irb_bin env, sig, proof;
     int rc;
 
     if (irb_wire_decode(p, len, f) != 0) {
@@ -1389,7 +1541,8 @@ take_delivery(irbus_client *c, const uint8_t *p, size_t len, irbus_message **mp)
             irb_verify(c->broker_pk, IRB_DOMAIN_NOTICE, f->env.p, f->env.len, f->sig.p) != 0) {
             return IRBUS_EBADSIG;
         }
-        return message_from_env(c->e, f->env.p, f->env.len, f->sig.p, 0, &c->e->incident, 0, 0, mp);
+        return message_from_env(c->e, f->env.p, f->env.len, f->sig.p, NULL, 0, &c->e->incident, 0,
+                                0, mp);
     }
     if (f->t == IRB_T_ENDED) {
         /* The broker ended a subscription (its key revoked, its party
@@ -1415,11 +1568,12 @@ take_delivery(irbus_client *c, const uint8_t *p, size_t len, irbus_message **mp)
     incident = f->incident;
     env = f->env;
     sig = f->sig;
+    proof = f->proof;
     credit_consumed(c, sub, env.len); /* reuses c->f: the fields above are copies */
-    if ((rc = verify_record(c, &incident, &env, &sig)) != 0) {
+    if ((rc = verify_record(c, &incident, &env, &sig, &proof)) != 0) {
         return IRBUS_EBADSIG;
     }
-    return message_from_env(c->e, env.p, env.len, sig.p, sub, &incident, seq, btime, mp);
+    return message_from_env(c->e, env.p, env.len, sig.p, &proof, sub, &incident, seq, btime, mp);
 }
 
 int
@@ -1431,6 +1585,7 @@ irbus_receive(irbus_client *c, int timeout_ms, irbus_message **mp) {
     }
     *mp = NULL;
     check_reset(c);
+    pipe_maybe_seal(c, timeout_ms != 0);
     if (c->reset_pending) {
         c->reset_pending = 0;
         return IRBUS_ERESET;
@@ -1572,11 +1727,11 @@ irbus_history(irbus_client *c, const char *incident, const char *channels, uint6
     }
     for (uint32_t i = 0; i < c->f->nrecords; i++) {
         const struct irb_record *rec = &c->f->records[i];
-        if ((rc = verify_record(c, &inc, &rec->env, &rec->sig)) != 0) {
+        if ((rc = verify_record(c, &inc, &rec->env, &rec->sig, &rec->proof)) != 0) {
             goto out;
         }
-        if ((rc = message_from_env(c->e, rec->env.p, rec->env.len, rec->sig.p, 0, &inc, rec->seq,
-                                   rec->btime, &out[i])) != 0) {
+        if ((rc = message_from_env(c->e, rec->env.p, rec->env.len, rec->sig.p, &rec->proof, 0, &inc,
+                                   rec->seq, rec->btime, &out[i])) != 0) {
             goto out;
         }
         count++;

@@ -70,7 +70,8 @@ irb_chain_genesis(const char *log, size_t len, uint8_t out[IRB_DIGEST_BYTES]) {
 void
 irb_chain_next(const uint8_t prev[IRB_DIGEST_BYTES], uint64_t seq, uint64_t btime,
                const uint8_t env_digest[IRB_DIGEST_BYTES], const uint8_t sig[IRB_SIG_BYTES],
-               const uint8_t *audience, size_t audience_len, uint8_t out[IRB_DIGEST_BYTES]) {
+               const uint8_t *proof, size_t prooflen, const uint8_t *audience, size_t audience_len,
+               uint8_t out[IRB_DIGEST_BYTES]) {
     static const char domain[] = IRB_DOMAIN_RECORD;
     crypto_generichash_state st;
     uint8_t be[16];
@@ -85,8 +86,168 @@ irb_chain_next(const uint8_t prev[IRB_DIGEST_BYTES], uint64_t seq, uint64_t btim
     crypto_generichash_update(&st, be, sizeof be);
     crypto_generichash_update(&st, env_digest, IRB_DIGEST_BYTES);
     crypto_generichash_update(&st, sig, IRB_SIG_BYTES);
+    if (prooflen > 0) {
+        crypto_generichash_update(&st, proof, prooflen);
+    }
     if (audience_len > 0) {
         crypto_generichash_update(&st, audience, audience_len);
     }
     crypto_generichash_final(&st, out, IRB_DIGEST_BYTES);
+}
+
+/* ---- batch signatures ---------------------------------------------------- */
+
+static void
+node_of(const uint8_t left[IRB_DIGEST_BYTES], const uint8_t right[IRB_DIGEST_BYTES],
+        uint8_t out[IRB_DIGEST_BYTES]) {
+    uint8_t pair[2 * IRB_DIGEST_BYTES];
+
+    memcpy(pair, left, IRB_DIGEST_BYTES);
+    memcpy(pair + IRB_DIGEST_BYTES, right, IRB_DIGEST_BYTES);
+    irb_digest(IRB_DOMAIN_NODE, pair, sizeof pair, out);
+}
+
+static void
+batch_digest(size_t n, const uint8_t root[IRB_DIGEST_BYTES], uint8_t out[IRB_DIGEST_BYTES]) {
+    uint8_t b[2 + IRB_DIGEST_BYTES];
+
+    b[0] = (uint8_t)(n >> 8);
+    b[1] = (uint8_t)n;
+    memcpy(b + 2, root, IRB_DIGEST_BYTES);
+    irb_digest(IRB_DOMAIN_BATCH, b, sizeof b, out);
+}
+
+int
+irb_batch_build(struct irb_batch *b, const uint8_t *d, size_t n) {
+    size_t lv = 0, w = n, off = 0;
+
+    if (n < 1 || n > IRB_BATCH_MAX) {
+        return IRBUS_EINVAL;
+    }
+    b->n = n;
+    memcpy(b->node, d, n * IRB_DIGEST_BYTES);
+    for (;;) {
+        b->off[lv] = off;
+        b->width[lv] = w;
+        if (w == 1) {
+            break;
+        }
+        /* The next level: pairs hashed, a last node without a partner
+         * carried up unchanged. */
+        for (size_t j = 0; j < w; j += 2) {
+            uint8_t *up = b->node[off + w + j / 2];
+            if (j + 1 < w) {
+                node_of(b->node[off + j], b->node[off + j + 1], up);
+            } else {
+                memcpy(up, b->node[off + j], IRB_DIGEST_BYTES);
+            }
+        }
+        off += w;
+        w = (w + 1) / 2;
+        lv++;
+    }
+    b->nlevels = lv + 1;
+    batch_digest(n, b->node[off], b->digest);
+    return 0;
+}
+
+size_t
+irb_batch_proof(const struct irb_batch *b, size_t i, uint8_t proof[IRB_PROOF_MAX]) {
+    size_t len = 4;
+
+    proof[0] = (uint8_t)(b->n >> 8);
+    proof[1] = (uint8_t)b->n;
+    proof[2] = (uint8_t)(i >> 8);
+    proof[3] = (uint8_t)i;
+    for (size_t lv = 0; lv + 1 < b->nlevels; lv++, i /= 2) {
+        size_t sib = i ^ 1;
+        if (sib < b->width[lv]) {
+            memcpy(proof + len, b->node[b->off[lv] + sib], IRB_DIGEST_BYTES);
+            len += IRB_DIGEST_BYTES;
+        }
+    }
+    return len;
+}
+
+size_t
+irb_proof_len(const uint8_t *p, size_t len) {
+    size_t n, i, need = 4;
+
+    if (len < 4) {
+        return 0;
+    }
+    n = (size_t)p[0] << 8 | p[1];
+    i = (size_t)p[2] << 8 | p[3];
+    if (n < 1 || n > IRB_BATCH_MAX || i >= n) {
+        return 0;
+    }
+    for (size_t w = n; w > 1; w = (w + 1) / 2, i /= 2) {
+        if ((i ^ 1) < w) {
+            need += IRB_DIGEST_BYTES;
+        }
+    }
+    return need <= len ? need : 0;
+}
+
+int
+irb_batch_digest_of(const uint8_t item[IRB_DIGEST_BYTES], const uint8_t *proof, size_t len,
+                    uint8_t out[IRB_DIGEST_BYTES]) {
+    uint8_t node[IRB_DIGEST_BYTES];
+    const uint8_t *sib;
+    size_t n, i;
+
+    if (proof == NULL || irb_proof_len(proof, len) != len) {
+        return IRBUS_EBADSIG;
+    }
+    n = (size_t)proof[0] << 8 | proof[1];
+    i = (size_t)proof[2] << 8 | proof[3];
+    sib = proof + 4;
+    memcpy(node, item, IRB_DIGEST_BYTES);
+    for (size_t w = n; w > 1; w = (w + 1) / 2, i /= 2) {
+        if ((i ^ 1) >= w) {
+            continue; /* carried up */
+        }
+        if (i & 1) {
+            node_of(sib, node, node);
+        } else {
+            node_of(node, sib, node);
+        }
+        sib += IRB_DIGEST_BYTES;
+    }
+    batch_digest(n, node, out);
+    return 0;
+}
+
+int
+irb_verify_item(const uint8_t pk[IRBUS_PUBLIC_KEY_BYTES], const uint8_t item[IRB_DIGEST_BYTES],
+                const uint8_t sig[IRB_SIG_BYTES], const uint8_t *proof, size_t prooflen,
+                struct irb_seal_cache *cache) {
+    uint8_t t[32 + IRB_DIGEST_BYTES + IRB_SIG_BYTES];
+
+    if (prooflen == 0) {
+        return irb_verify_digest(pk, item, sig);
+    }
+    memcpy(t, pk, 32);
+    if (irb_batch_digest_of(item, proof, prooflen, t + 32) != 0) {
+        return IRBUS_EBADSIG;
+    }
+    memcpy(t + 32 + IRB_DIGEST_BYTES, sig, IRB_SIG_BYTES);
+    if (cache != NULL) {
+        for (size_t k = 0; k < cache->used; k++) {
+            if (memcmp(cache->t[k], t, sizeof t) == 0) {
+                return 0;
+            }
+        }
+    }
+    if (irb_verify_digest(pk, t + 32, sig) != 0) {
+        return IRBUS_EBADSIG;
+    }
+    if (cache != NULL) {
+        memcpy(cache->t[cache->next], t, sizeof t);
+        if (cache->used < IRB_SEAL_CACHE) {
+            cache->used++;
+        }
+        cache->next = (cache->next + 1) % IRB_SEAL_CACHE;
+    }
+    return 0;
 }

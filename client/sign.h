@@ -46,17 +46,80 @@ int irb_sign(const irbus_key *key, const char *domain, const uint8_t *bytes, siz
 int irb_verify(const uint8_t pk[IRBUS_PUBLIC_KEY_BYTES], const char *domain, const uint8_t *bytes,
                size_t len, const uint8_t sig[IRB_SIG_BYTES]);
 
-#endif
+/*
+ * Batch signatures (schema/protocol.md "Batch signatures"): one Ed25519
+ * signature over the root of a hash tree of up to IRB_BATCH_MAX item
+ * digests, and per item a proof that leads from its digest to that root.
+ *
+ *   node        = BLAKE2b-256("irbus/1/node" || 0x00 || left || right)
+ *   batch digest = BLAKE2b-256("irbus/1/batch" || 0x00 || u16be n || root)
+ *   proof(i)    = u16be n || u16be i || the siblings on the way up, bottom
+ *                 first (a node without a sibling on its level is carried up)
+ *
+ * A proof's length follows from n and i, so it is self-delimiting.
+ */
+#define IRB_DOMAIN_NODE  "irbus/1/node"
+#define IRB_DOMAIN_BATCH "irbus/1/batch"
+#define IRB_BATCH_MAX    256
+#define IRB_PROOF_MIN    4
+#define IRB_PROOF_MAX    (4 + 8 * IRB_DIGEST_BYTES)
+
+/* Every level of one tree; levels[0] holds the items. */
+struct irb_batch {
+    size_t n;                  /* items */
+    size_t nlevels;            /* levels, the root's included */
+    size_t off[10], width[10]; /* each level's first node and size */
+    uint8_t node[2 * IRB_BATCH_MAX][IRB_DIGEST_BYTES];
+    uint8_t digest[IRB_DIGEST_BYTES]; /* the batch digest, to sign */
+};
+
+/* Build the tree of n items (d: n digests one after the other),
+ * 1 <= n <= IRB_BATCH_MAX, and its batch digest. Returns 0 or IRBUS_EINVAL. */
+int irb_batch_build(struct irb_batch *b, const uint8_t *d, size_t n);
+
+/* Write item i's proof; returns its length. */
+size_t irb_batch_proof(const struct irb_batch *b, size_t i, uint8_t proof[IRB_PROOF_MAX]);
+
+/* The length of the proof that starts at p (len bytes available), or 0 if
+ * those bytes do not start a well-formed proof. */
+size_t irb_proof_len(const uint8_t *p, size_t len);
+
+/* The batch digest an item's proof leads to. Returns 0 or IRBUS_EBADSIG
+ * (the proof is malformed or not exactly its own length). */
+int irb_batch_digest_of(const uint8_t item[IRB_DIGEST_BYTES], const uint8_t *proof, size_t len,
+                        uint8_t out[IRB_DIGEST_BYTES]);
+
+/* Triples (key, signed digest, signature) that verified, so that the items
+ * of one batch cost one Ed25519 verification. Keyed on all three: a stored
+ * signature is always one that verifies. One per verifying thread. */
+#define IRB_SEAL_CACHE 8
+struct irb_seal_cache {
+    uint8_t t[IRB_SEAL_CACHE][32 + IRB_DIGEST_BYTES + IRB_SIG_BYTES];
+    unsigned used, next; /* entries filled; the one to replace next */
+};
+
+/* Verify an item's signature: plain (prooflen 0: sig over the item digest)
+ * or batch (sig over the batch digest its proof leads to). cache may be
+ * NULL. Returns 0 or IRBUS_EBADSIG. */
+int irb_verify_item(const uint8_t pk[IRBUS_PUBLIC_KEY_BYTES], const uint8_t item[IRB_DIGEST_BYTES],
+                    const uint8_t sig[IRB_SIG_BYTES], const uint8_t *proof, size_t prooflen,
+                    struct irb_seal_cache *cache);
 
 /*
  * The hash chain of a log (schema/protocol.md "Record chain"):
  *   h(0) = BLAKE2b-256("irbus/1/genesis" || 0x00 || log name)
  *   h(n) = BLAKE2b-256("irbus/1/record" || 0x00 || h(n-1) || u64be seq ||
- *                      u64be btime || envelope digest || sig || audience)
+ *                      u64be btime || envelope digest || sig || proof ||
+ *                      audience)
+ * proof is the batch proof of a batch-signed record (empty for a plain
+ * signature, so such a link is what it was before batch signatures);
  * audience is the record's resolved audience bytes (may be empty).
  */
 #define IRB_DOMAIN_GENESIS "irbus/1/genesis"
 void irb_chain_genesis(const char *log, size_t len, uint8_t out[IRB_DIGEST_BYTES]);
 void irb_chain_next(const uint8_t prev[IRB_DIGEST_BYTES], uint64_t seq, uint64_t btime,
                     const uint8_t env_digest[IRB_DIGEST_BYTES], const uint8_t sig[IRB_SIG_BYTES],
-                    const uint8_t *audience, size_t audience_len, uint8_t out[IRB_DIGEST_BYTES]);
+                    const uint8_t *proof, size_t prooflen, const uint8_t *audience,
+                    size_t audience_len, uint8_t out[IRB_DIGEST_BYTES]);
+
+#endif

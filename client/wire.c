@@ -178,14 +178,17 @@ static const struct field frame_fields[IRB_FI_COUNT] = {
     {"msg", FK_STR, FMT_NONE, FF(msg), 0, IRB_MAX_ERRMSG, NULL, 0},
     {"bytes", FK_UINT, FMT_NONE, FF(bytes), 0, U64MAX, NULL, 0},
     {"text", FK_STR, FMT_NONE, FF(text), 0, IRB_MAX_REPORT, NULL, 0},
+    {"proof", FK_BIN, FMT_NONE, FF(proof), IRB_MIN_PROOF, IRB_MAX_PROOF, NULL, 0},
 };
 
-enum { RI_SEQ, RI_BTIME, RI_ENV, RI_SIG, RI_COUNT };
+enum { RI_SEQ, RI_BTIME, RI_ENV, RI_SIG, RI_PROOF, RI_COUNT };
+#define RI_REQUIRED (IRB_BIT(RI_PROOF) - 1)
 static const struct field record_fields[RI_COUNT] = {
     {"seq", FK_UINT, FMT_NONE, RF(seq), 1, U64MAX, NULL, 0},
     {"btime", FK_UINT, FMT_NONE, RF(btime), 0, U64MAX, NULL, 0},
     {"env", FK_BIN, FMT_NONE, RF(env), 1, IRB_MAX_ENV, NULL, 0},
     {"sig", FK_BIN, FMT_NONE, RF(sig), 64, 64, NULL, 0},
+    {"proof", FK_BIN, FMT_NONE, RF(proof), IRB_MIN_PROOF, IRB_MAX_PROOF, NULL, 0},
 };
 
 /* Envelope fields, in canonical order; index = IRB_EI_*. */
@@ -233,14 +236,16 @@ struct spec {
 #define SIGNED_FRAME                                                                               \
     { F(V) | F(T) | F(ID) | F(ENV) | F(SIG), 0 }
 static const struct spec type_specs[IRB_T_COUNT] = {
-    [IRB_T_PUBLISH] = SIGNED_FRAME,
+    [IRB_T_PUBLISH] = {F(V) | F(T) | F(ID) | F(ENV) | F(SIG), F(PROOF)},
     [IRB_T_ADMIN] = SIGNED_FRAME,
     [IRB_T_INCIDENT] = SIGNED_FRAME,
-    [IRB_T_RECEIPT] = {F(V) | F(T) | F(ID) | F(INCIDENT) | F(SEQ) | F(HASH) | F(BTIME) | F(SIG), 0},
+    [IRB_T_RECEIPT] = {F(V) | F(T) | F(ID) | F(INCIDENT) | F(SEQ) | F(HASH) | F(BTIME) | F(SIG),
+                       F(PROOF)},
     [IRB_T_SUBSCRIBE] = {F(V) | F(T) | F(ID) | F(INCIDENT) | F(CHANNELS) | F(FROM) | F(CREDIT), 0},
     [IRB_T_UNSUBSCRIBE] = {F(V) | F(T) | F(ID) | F(SUB), 0},
     [IRB_T_CREDIT] = {F(V) | F(T) | F(ID) | F(SUB) | F(CREDIT) | F(BYTES), 0},
-    [IRB_T_DELIVER] = {F(V) | F(T) | F(SUB) | F(INCIDENT) | F(SEQ) | F(BTIME) | F(ENV) | F(SIG), 0},
+    [IRB_T_DELIVER] = {F(V) | F(T) | F(SUB) | F(INCIDENT) | F(SEQ) | F(BTIME) | F(ENV) | F(SIG),
+                       F(PROOF)},
     [IRB_T_ACK] = {F(V) | F(T) | F(ID) | F(INCIDENT) | F(SEQ), 0},
     [IRB_T_HISTORY] = {F(V) | F(T) | F(ID) | F(INCIDENT) | F(CHANNELS) | F(FROM) | F(LIMIT),
                        F(UNTIL)},
@@ -393,6 +398,12 @@ check_str(const struct field *fd, const char *s, size_t len) {
 static int decode_map(struct irb_mp_reader *r, const struct field *tab, size_t ntab, void *obj,
                       uint64_t *present);
 
+/* The fields a record has: the four required ones, and its proof if any. */
+static uint64_t
+record_present(const struct irb_record *rec) {
+    return RI_REQUIRED | (rec->proof.len > 0 ? IRB_BIT(RI_PROOF) : 0);
+}
+
 static int
 decode_records(struct irb_mp_reader *r, const struct field *fd, struct irb_frame *f) {
     uint32_t n;
@@ -407,12 +418,11 @@ decode_records(struct irb_mp_reader *r, const struct field *fd, struct irb_frame
     f->nrecords = n;
     for (uint32_t i = 0; i < n; i++) {
         struct irb_record *rec = &f->records[i];
-        uint64_t all = IRB_BIT(RI_COUNT) - 1;
         memset(rec, 0, sizeof *rec);
         if ((rc = decode_map(r, record_fields, RI_COUNT, rec, &rec->present)) != 0) {
             return rc;
         }
-        if ((rec->present & all) != all) {
+        if ((rec->present & RI_REQUIRED) != RI_REQUIRED) {
             return IRBUS_EMISSING;
         }
     }
@@ -722,7 +732,7 @@ encode_value(struct irb_mp_writer *w, const struct field *fd, const void *obj) {
         const struct irb_frame *f = obj;
         irb_mp_write_array(w, f->nrecords);
         for (uint32_t i = 0; i < f->nrecords && i < IRB_MAX_RECORDS; i++) {
-            encode_map(w, record_fields, RI_COUNT, &f->records[i], IRB_BIT(RI_COUNT) - 1);
+            encode_map(w, record_fields, RI_COUNT, &f->records[i], record_present(&f->records[i]));
         }
         break;
     }
@@ -934,7 +944,7 @@ dump_value(struct jbuf *j, const struct field *fd, const void *obj) {
         jputs(j, "[");
         for (uint32_t i = 0; i < f->nrecords && i < IRB_MAX_RECORDS; i++) {
             jputs(j, i ? ", " : "");
-            dump_map(j, record_fields, RI_COUNT, &f->records[i], IRB_BIT(RI_COUNT) - 1);
+            dump_map(j, record_fields, RI_COUNT, &f->records[i], record_present(&f->records[i]));
         }
         jputs(j, "]");
         break;

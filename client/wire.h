@@ -25,11 +25,13 @@
 #define IRB_MAX_FRAME   1114112                   /* bytes in one frame (1 MiB + 64 KiB) */
 #define IRB_MAX_PAYLOAD 1048576                   /* payload bytes */
 #define IRB_MAX_ENV     (IRB_MAX_PAYLOAD + 16384) /* signed envelope bytes */
-#define IRB_MAX_ID      64                        /* bytes in an id */
-#define IRB_MAX_TEXT    256                       /* bytes in a title or name */
-#define IRB_MAX_ERRMSG  512                       /* bytes in an error message */
-#define IRB_MAX_CTYPE   64                        /* bytes in a content type */
-#define IRB_MAX_TO      64                        /* entries in `to` */
+#define IRB_MIN_PROOF   4                         /* a batch signature's proof */
+#define IRB_MAX_PROOF   (4 + 8 * 32)
+#define IRB_MAX_ID      64    /* bytes in an id */
+#define IRB_MAX_TEXT    256   /* bytes in a title or name */
+#define IRB_MAX_ERRMSG  512   /* bytes in an error message */
+#define IRB_MAX_CTYPE   64    /* bytes in a content type */
+#define IRB_MAX_TO      64    /* entries in `to` */
 #define IRB_MAX_RECORDS 256   /* records in one history result; also the largest `limit` */
 #define IRB_MAX_CREDIT  65536 /* credit granted in one request */
 /* Envelope bytes the broker keeps pushed to one subscription beyond what the
@@ -163,6 +165,7 @@ enum {
     IRB_FI_MSG,
     IRB_FI_BYTES,
     IRB_FI_TEXT,
+    IRB_FI_PROOF,
     IRB_FI_COUNT
 };
 enum {
@@ -205,6 +208,7 @@ struct irb_record {
     uint64_t btime; /* broker time the record was stored, ms since the epoch (UTC) */
     irb_bin env;
     irb_bin sig;
+    irb_bin proof; /* optional: a batch signature's proof */
 };
 
 /* A decoded (or to-be-encoded) frame. Owned by the caller; reusable. */
@@ -229,7 +233,8 @@ struct irb_frame {
     uint64_t next;
     uint64_t code;
     irb_str msg;
-    irb_str text; /* denials_result: the report, for people */
+    irb_str text;  /* denials_result: the report, for people */
+    irb_bin proof; /* optional: sig is a batch signature, this its proof */
     uint32_t nrecords;
     struct irb_record records[IRB_MAX_RECORDS];
 };

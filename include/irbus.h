@@ -250,10 +250,21 @@ typedef struct irbus_client irbus_client;
 #define IRBUS_ID_MAX 64
 
 /**
+ * The longest proof of a batch signature, in bytes (schema/protocol.md,
+ * "Batch signatures": one signature over a tree of up to 256 items, and per
+ * item the path from it to the tree's root).
+ */
+#define IRBUS_PROOF_MAX 260
+
+/**
  * A receipt: the broker's signed statement that it stored a submission as
  * record `seq` of log `incident` ("_system" for roster commands) at broker
  * time `btime` (ms since the epoch, UTC), with chain hash `hash`. Keep it:
- * it proves what was accepted when, and pins all history before it.
+ * it proves what was accepted when, and pins all history before it. The
+ * broker signs the receipts of one commit together: then `sig` is over the
+ * tree of their digests and `proof` (proof_len bytes) leads from this one to
+ * it; proof_len 0: `sig` is over this receipt alone. Either way
+ * irbus_receipt_verify checks it on its own.
  */
 struct irbus_receipt {
     char incident[IRBUS_ID_MAX + 1];
@@ -261,6 +272,8 @@ struct irbus_receipt {
     uint8_t hash[32];
     uint64_t btime;
     uint8_t sig[64];
+    size_t proof_len;
+    uint8_t proof[IRBUS_PROOF_MAX];
 };
 
 /**
@@ -289,7 +302,9 @@ typedef struct irbus_message {
     uint8_t ref_hash[32]; /**< its envelope digest, when ref is not 0 */
     uint8_t *env;         /**< the exact signed envelope bytes */
     size_t env_len;
-    uint8_t sig[64]; /**< the sender's signature over env */
+    uint8_t sig[64];  /**< the sender's signature: over env, or over its batch (proof) */
+    size_t proof_len; /**< 0: sig is over env alone; else the batch proof's length */
+    uint8_t proof[IRBUS_PROOF_MAX]; /**< leads from env's digest to what sig signs */
 } irbus_message;
 
 /** Free a message. Accepts NULL; sets *mp to NULL. */
@@ -365,7 +380,18 @@ IRBUS_EXPORT IRBUS_NODISCARD int irbus_publish(irbus_client *c, const struct irb
  * per message; the broker commits everything that arrived meanwhile with
  * one fsync, so a publisher that keeps several publishes in flight gets as
  * many receipts per commit. Each publish is signed, and its receipt
- * verified with the broker's key, exactly as irbus_publish does.
+ * verified with the broker's key, as irbus_publish does.
+ *
+ * Batch signatures (schema/protocol.md): while earlier publishes wait for
+ * their answers, irbus_publish_send holds new ones (up to
+ * IRBUS_SIGN_BATCH_MAX) and signs them together, one Ed25519 signature over
+ * the tree of their digests, each sent with its proof. Every message stays
+ * verifiable on its own (irbus_message's sig and proof). Held publishes go
+ * out when the batch is full, or at the latest at the next call that talks
+ * to the broker (irbus_publish_result, irbus_receive, any request) or
+ * irbus_publish_flush. A publish sent while nothing waits goes at once,
+ * signed alone. The broker likewise signs the receipts of one commit
+ * together, so a pipelined publisher verifies one signature per commit.
  *
  * irbus_publish_send signs and sends; irbus_publish_result hands out the
  * answers, each exactly once, in the order they arrived (the broker answers
@@ -385,12 +411,17 @@ IRBUS_EXPORT IRBUS_NODISCARD int irbus_publish(irbus_client *c, const struct irb
  */
 #define IRBUS_PIPELINE_MAX 128
 
+/** The most publishes irbus_publish_send holds to sign them together. */
+#define IRBUS_SIGN_BATCH_MAX 64
+
 /**
- * Sign a publish and send it without waiting for its answer.
+ * Send a publish without waiting for its answer: signed and sent at once if
+ * no publish waits for its answer, otherwise held to be signed with the
+ * next ones (see above).
  *
  * @param[out] token  identifies this publish in irbus_publish_result:
  *                    never 0, never used twice by one client.
- * @return 0 (sent); IRBUS_EINVAL (as irbus_publish, or token NULL);
+ * @return 0 (sent or held); IRBUS_EINVAL (as irbus_publish, or token NULL);
  *         IRBUS_ELIMIT (IRBUS_PIPELINE_MAX publishes are held: collect an
  *         answer with irbus_publish_result first; nothing was sent);
  *         IRBUS_ETIMEOUT (no connection to the broker was ready within the
@@ -398,6 +429,15 @@ IRBUS_EXPORT IRBUS_NODISCARD int irbus_publish(irbus_client *c, const struct irb
  */
 IRBUS_EXPORT IRBUS_NODISCARD int irbus_publish_send(irbus_client *c, const struct irbus_publish *p,
                                                     uint64_t *token);
+
+/**
+ * Sign and send the publishes irbus_publish_send holds, now. For a caller
+ * that waits on irbus_client_fd rather than in irbus_publish_result.
+ * @return 0 (nothing held, or all sent); IRBUS_EINVAL. A batch that cannot
+ *         be sent settles its publishes with the error, for
+ *         irbus_publish_result.
+ */
+IRBUS_EXPORT int irbus_publish_flush(irbus_client *c);
 
 /**
  * Wait up to timeout_ms (0: do not wait, -1: forever) for the answer to a

@@ -55,7 +55,7 @@ static int
 load_receipt(const char *path, struct irbus_receipt *r, uint8_t claimed_pk[32], const char **why) {
     json_error_t jerr;
     json_t *o = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-    const char *incident = NULL, *hash = NULL, *sig = NULL, *bk = NULL;
+    const char *incident = NULL, *hash = NULL, *sig = NULL, *bk = NULL, *proof = NULL;
     json_int_t seq = 0, btime = 0;
     int rc = CLI_EX_DATAERR;
 
@@ -71,12 +71,22 @@ load_receipt(const char *path, struct irbus_receipt *r, uint8_t claimed_pk[32], 
     }
     memset(r, 0, sizeof *r);
     *why = "not a receipt: it needs incident, seq, btime, hash, sig and broker_key";
-    if (json_unpack(o, "{s:s, s:I, s:I, s:s, s:s, s:s}", "incident", &incident, "seq", &seq,
-                    "btime", &btime, "hash", &hash, "sig", &sig, "broker_key", &bk) != 0 ||
+    if (json_unpack(o, "{s:s, s:I, s:I, s:s, s:s, s:s, s?s}", "incident", &incident, "seq", &seq,
+                    "btime", &btime, "hash", &hash, "sig", &sig, "broker_key", &bk, "proof",
+                    &proof) != 0 ||
         seq <= 0 || btime < 0 || strlen(incident) == 0 || strlen(incident) > IRBUS_ID_MAX ||
         unhex(hash, r->hash, sizeof r->hash) != 0 || unhex(sig, r->sig, sizeof r->sig) != 0 ||
         unhex(bk, claimed_pk, 32) != 0) {
         goto out;
+    }
+    if (proof != NULL) {
+        /* a receipt signed with the others of its commit */
+        size_t pl = strlen(proof) / 2;
+        if (pl == 0 || pl > sizeof r->proof || unhex(proof, r->proof, pl) != 0) {
+            *why = "its proof is not 4 to 260 bytes of hex";
+            goto out;
+        }
+        r->proof_len = pl;
     }
     memcpy(r->incident, incident, strlen(incident) + 1);
     r->seq = (uint64_t)seq;

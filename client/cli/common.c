@@ -490,6 +490,7 @@ make_dirs(const char *path) {
 static int
 save_receipt(struct cli_conn *cc, const struct irbus_receipt *r, char *path, size_t cap) {
     char hash[65], sig[129], bk[65], when[40], fp[IRBUS_FINGERPRINT_SIZE];
+    char proof[2 * IRBUS_PROOF_MAX + 1];
     json_t *o;
     char *text;
     size_t len;
@@ -526,6 +527,14 @@ save_receipt(struct cli_conn *cc, const struct irbus_receipt *r, char *path, siz
     o = json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:s}", "incident", r->incident, "seq",
                   (json_int_t)r->seq, "btime", (json_int_t)r->btime, "btime_utc", when, "hash",
                   hash, "sig", sig, "broker_fingerprint", fp, "broker_key", bk);
+    if (o != NULL && r->proof_len > 0 && r->proof_len <= sizeof r->proof) {
+        /* signed with the other receipts of its commit: the path to them */
+        cli_hex(r->proof, r->proof_len, proof);
+        if (json_object_set_new(o, "proof", json_string(proof)) != 0) {
+            json_decref(o);
+            o = NULL;
+        }
+    }
     if (o == NULL) {
         errno = ENOMEM;
         return -1;

@@ -127,8 +127,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     CHECK(r.hash == data + 8 && r.sig == data + 40);
     CHECK(inside(r.meta, r.metalen, data, size) && inside(r.env, r.envlen, data, size));
-    CHECK(r.metalen <= 65535 && 106 + r.metalen + r.envlen == size);
-    CHECK(r.env == r.meta + r.metalen);
+    CHECK(r.metalen < 32768 && r.prooflen < 65536);
+    CHECK(106 + r.metalen + (r.prooflen > 0 ? 2 + r.prooflen : 0) + r.envlen == size);
+    if (r.prooflen > 0) {
+        CHECK(r.proof == r.meta + r.metalen + 2 && inside(r.proof, r.prooflen, data, size));
+        CHECK(r.env == r.proof + r.prooflen);
+    } else {
+        CHECK(r.proof == NULL && r.env == r.meta + r.metalen);
+    }
     check_meta(r.meta, r.metalen);
     check_env(r.env, r.envlen);
     return 0;

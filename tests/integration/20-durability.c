@@ -94,9 +94,10 @@ walk_cb(void *ctx, const struct irb_stored *r) {
         w->bad++;
     }
     irb_digest(IRB_DOMAIN_ENVELOPE, r->env, r->envlen, d);
-    irb_chain_next(w->prev, r->seq, r->btime, d, r->sig, r->meta, r->metalen, h);
+    irb_chain_next(w->prev, r->seq, r->btime, d, r->sig, r->proof, r->prooflen, r->meta, r->metalen,
+                   h);
     if (memcmp(h, r->hash, 32) != 0 || irb_wire_decode_env(r->env, r->envlen, &e) != 0 ||
-        irb_verify_digest(e.sender.p, d, r->sig) != 0) {
+        irb_verify_item(e.sender.p, d, r->sig, r->proof, r->prooflen, NULL) != 0) {
         fprintf(stderr, "record %llu does not verify\n", (unsigned long long)r->seq);
         w->bad++;
     }

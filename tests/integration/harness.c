@@ -321,14 +321,12 @@ raw_call(void *s, const uint8_t *bytes, size_t len, uint8_t *buf, size_t cap, st
     return irb_wire_decode(buf, (size_t)n, f) == 0 ? 0 : -1;
 }
 
-size_t
-build_publish(irbus_key *signer, const uint8_t sender[32], const char *incident,
-              const char *channel, const char *text, uint64_t seq, uint64_t ts, uint8_t *out,
-              size_t cap) {
+/* Encode a GREEN text/plain message envelope into out; returns its length
+ * or a negative code. */
+static long
+encode_text_env(const uint8_t sender[32], const char *incident, const char *channel,
+                const char *text, uint64_t seq, uint64_t ts, uint8_t *out, size_t cap) {
     static struct irb_env e;
-    static struct irb_frame f;
-    uint8_t env[4096], sig[64];
-    long el, n;
 
     memset(&e, 0, sizeof e);
     e.v = 1;
@@ -341,7 +339,18 @@ build_publish(irbus_key *signer, const uint8_t sender[32], const char *incident,
     e.ts = ts;
     e.ctype = (irb_str){"text/plain", 10};
     e.payload = (irb_bin){(const uint8_t *)text, strlen(text)};
-    el = irb_wire_encode_env(&e, env, sizeof env);
+    return irb_wire_encode_env(&e, out, cap);
+}
+
+size_t
+build_publish(irbus_key *signer, const uint8_t sender[32], const char *incident,
+              const char *channel, const char *text, uint64_t seq, uint64_t ts, uint8_t *out,
+              size_t cap) {
+    static struct irb_frame f;
+    uint8_t env[4096], sig[64];
+    long el, n;
+
+    el = encode_text_env(sender, incident, channel, text, seq, ts, env, sizeof env);
     if (el < 0 || irb_sign(signer, IRB_DOMAIN_ENVELOPE, env, (size_t)el, sig) != 0) {
         return 0;
     }
@@ -353,4 +362,48 @@ build_publish(irbus_key *signer, const uint8_t sender[32], const char *incident,
     f.sig = (irb_bin){sig, 64};
     n = irb_wire_encode(&f, out, cap);
     return n > 0 ? (size_t)n : 0;
+}
+
+int
+build_batch(irbus_key *signer, const uint8_t sender[32], const char *incident, const char *channel,
+            const char *text, size_t n, uint64_t seq, uint64_t ts, uint8_t *out, size_t cap,
+            size_t *len) {
+    static struct irb_frame f;
+    static struct irb_batch tree;
+    uint8_t env[16][1024], d[16 * 32], sig[64], proof[IRB_PROOF_MAX];
+    char body[16][128];
+    size_t el[16];
+
+    if (n < 2 || n > 16) {
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        long l;
+        snprintf(body[i], sizeof body[i], "%s %zu", text, i);
+        l = encode_text_env(sender, incident, channel, body[i], seq + i, ts, env[i], sizeof env[i]);
+        if (l < 0) {
+            return -1;
+        }
+        el[i] = (size_t)l;
+        irb_digest(IRB_DOMAIN_ENVELOPE, env[i], el[i], d + 32 * i);
+    }
+    if (irb_batch_build(&tree, d, n) != 0 || irb_sign_digest(signer, tree.digest, sig) != 0) {
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        long l;
+        memset(&f, 0, sizeof f);
+        f.v = 1;
+        f.t = IRB_T_PUBLISH;
+        f.id = seq + i;
+        f.env = (irb_bin){env[i], el[i]};
+        f.sig = (irb_bin){sig, 64};
+        f.proof = (irb_bin){proof, irb_batch_proof(&tree, i, proof)};
+        f.present = IRB_BIT(IRB_FI_PROOF);
+        if ((l = irb_wire_encode(&f, out + i * cap, cap)) < 0) {
+            return -1;
+        }
+        len[i] = (size_t)l;
+    }
+    return 0;
 }

@@ -75,6 +75,13 @@ int raw_call(void *s, const uint8_t *bytes, size_t len, uint8_t *buf, size_t cap
 size_t build_publish(irbus_key *signer, const uint8_t sender[32], const char *incident,
                      const char *channel, const char *text, uint64_t seq, uint64_t ts, uint8_t *out,
                      size_t cap);
+/* Build n (2..16) publish frames of one batch signature (schema/protocol.md
+ * "Batch signatures"): envelopes with sequences seq, seq+1, ... and texts
+ * "TEXT i", all signed by signer with one signature; frame i goes to
+ * out + i * cap, its length to len[i]. Returns 0 or -1. */
+int build_batch(irbus_key *signer, const uint8_t sender[32], const char *incident,
+                const char *channel, const char *text, size_t n, uint64_t seq, uint64_t ts,
+                uint8_t *out, size_t cap, size_t *len);
 uint64_t wall_ms(void);
 
 #endif

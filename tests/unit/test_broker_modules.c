@@ -88,7 +88,9 @@ put_one(struct irb_store *s, const char *log, uint64_t seq, int cmd, int want) {
                            (const uint8_t *)"m",
                            1,
                            (const uint8_t *)"env",
-                           3};
+                           3,
+                           NULL,
+                           0};
 
     CHECK_EQ(irb_store_put_record(s, &r, cmd), want);
 }
@@ -154,7 +156,7 @@ test_store(const char *dir) {
         uint64_t i = 100;
         rc = 0;
         while (rc == 0 && i < 100000) {
-            struct irb_stored r = {"FULL", 4, i++, 0, hash, sig, big, 0, big, 65536};
+            struct irb_stored r = {"FULL", 4, i++, 0, hash, sig, big, 0, big, 65536, NULL, 0};
             rc = irb_store_put_record(s, &r, 0);
             if (rc == 0 && i % 8 == 0) {
                 rc = irb_store_commit(s);
@@ -222,8 +224,8 @@ test_store_stream(const char *dir) {
     CHECK(env != NULL);
     CHECK_EQ(irb_store_open(dir, 64 << 20, &s, err, sizeof err), 0);
     for (size_t k = 0; env != NULL && k < n; k++) {
-        struct irb_stored r = {"P", 1,   k + 1,  0, hash, sig, (const uint8_t *)"meta!",
-                               5,   env, lens[k]};
+        struct irb_stored r = {"P", 1,   k + 1,   0,    hash, sig, (const uint8_t *)"meta!",
+                               5,   env, lens[k], NULL, 0};
         for (size_t i = 0; i < lens[k]; i++) {
             env[i] = (uint8_t)((k + 1) * 31 + i * 7);
         }
@@ -232,7 +234,8 @@ test_store_stream(const char *dir) {
     CHECK_EQ(irb_store_commit(s), 0);
     {
         /* an aborted record must not move the stream */
-        struct irb_stored r = {"Q", 1, 1, 0, hash, sig, (const uint8_t *)"meta!", 5, env, 3000};
+        struct irb_stored r = {"Q", 1,   1,    0,    hash, sig, (const uint8_t *)"meta!",
+                               5,   env, 3000, NULL, 0};
         CHECK_EQ(irb_store_put_record(s, &r, 0), 0);
         irb_store_abort(s);
     }
@@ -249,8 +252,8 @@ test_store_stream(const char *dir) {
             /* after a restart the stream goes on from its end: a record of
              * another log, appended now, is the same size as P's first
              * stream-kept one and must not disturb P's */
-            struct irb_stored r = {"R", 1,   1,      0, hash, sig, (const uint8_t *)"meta!",
-                                   5,   env, lens[0]};
+            struct irb_stored r = {"R", 1,   1,       0,    hash, sig, (const uint8_t *)"meta!",
+                                   5,   env, lens[0], NULL, 0};
             static const size_t one[] = {0};
             struct sized zr = {0, one};
             for (size_t i = 0; i < lens[0]; i++) {

@@ -281,6 +281,8 @@ struct fake {
     uint8_t env[4096];
     size_t env_len;
     uint8_t sig[64];
+    uint8_t proof[IRB_MAX_PROOF]; /* its batch proof, if it came with one */
+    size_t proof_len;
     uint64_t rseq;
     uint64_t subs; /* subscriptions started: the current one is FAKE_SUB + subs - 1 */
     uint64_t held[2 * IRBUS_PIPELINE_MAX]; /* ids of HOLD publishes not yet answered */
@@ -320,6 +322,10 @@ fake_deliver(struct fake *fk, const zmq_msg_t *ident, uint64_t seq, int tamper) 
     fk->a.btime = 1795435200000ULL + seq;
     fk->a.env = (irb_bin){env, fk->env_len};
     fk->a.sig = (irb_bin){fk->sig, 64};
+    if (fk->proof_len > 0) {
+        fk->a.proof = (irb_bin){fk->proof, fk->proof_len};
+        fk->a.present |= IRB_BIT(IRB_FI_PROOF);
+    }
     fake_send(fk, ident, &fk->a);
 }
 
@@ -362,13 +368,15 @@ static void
 fake_handle(struct fake *fk, const zmq_msg_t *ident, const uint8_t *p, size_t len) {
     struct irb_frame *f = &fk->f;
     const char *inc;
+    uint8_t d[32];
 
     if (irb_wire_decode_full(p, len, f, &fk->e) != 0) {
         return;
     }
     switch (f->t) {
     case IRB_T_PUBLISH:
-        if (irb_verify(fk->e.sender.p, IRB_DOMAIN_ENVELOPE, f->env.p, f->env.len, f->sig.p) != 0) {
+        irb_digest(IRB_DOMAIN_ENVELOPE, f->env.p, f->env.len, d);
+        if (irb_verify_item(fk->e.sender.p, d, f->sig.p, f->proof.p, f->proof.len, NULL) != 0) {
             fake_error(fk, ident, f->id, 200, "signature does not verify");
             return;
         }
@@ -389,6 +397,8 @@ fake_handle(struct fake *fk, const zmq_msg_t *ident, const uint8_t *p, size_t le
             memcpy(fk->env, f->env.p, f->env.len);
             fk->env_len = f->env.len;
             memcpy(fk->sig, f->sig.p, 64);
+            memcpy(fk->proof, f->proof.p, f->proof.len);
+            fk->proof_len = f->proof.len;
         }
         /* A delivery overtakes the receipt: the client must queue it. */
         fake_deliver(fk, ident, 100, 0);
@@ -451,8 +461,8 @@ fake_handle(struct fake *fk, const zmq_msg_t *ident, const uint8_t *p, size_t le
          * older than asked. */
         uint64_t first = f->from == 98 ? 1 : f->from;
         for (uint64_t s = first; s <= 2 && fk->a.nrecords < f->limit; s++) {
-            fk->a.records[fk->a.nrecords++] =
-                (struct irb_record){0, s, 10 + s, {fk->env, fk->env_len}, {fk->sig, 64}};
+            fk->a.records[fk->a.nrecords++] = (struct irb_record){
+                0, s, 10 + s, {fk->env, fk->env_len}, {fk->sig, 64}, {fk->proof, fk->proof_len}};
         }
         if ((f->present & IRB_BIT(IRB_FI_UNTIL)) && f->until == 99 && fk->a.nrecords == 2) {
             memcpy(env2, fk->env, fk->env_len);

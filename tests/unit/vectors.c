@@ -80,6 +80,18 @@ emit_signed(struct ctx *c, enum irb_type t, const char *name) {
     return emit(c, name);
 }
 
+/* A text/plain message of the vectors' incident, in e. */
+static void
+text_msg(struct irb_env *e, uint8_t channel, uint8_t tlp, const uint8_t *text, size_t len) {
+    memset(e, 0, sizeof *e);
+    e->kind = IRB_K_MSG;
+    e->incident = STR(INCID);
+    e->channel = channel;
+    e->tlp = tlp;
+    e->ctype = STR("text/plain");
+    e->payload = (irb_bin){text, len};
+}
+
 static int
 build_publish(struct ctx *c) {
     static const uint8_t text[] = "Ransomware on file server fs01; isolating VLAN 20.";
@@ -89,13 +101,7 @@ build_publish(struct ctx *c) {
     char name[64];
     int rc;
 
-    memset(&e, 0, sizeof e);
-    e.kind = IRB_K_MSG;
-    e.incident = STR(INCID);
-    e.channel = IRB_CH_FINDINGS;
-    e.tlp = IRB_TLP_GREEN;
-    e.ctype = STR("text/plain");
-    e.payload = (irb_bin){text, sizeof text - 1};
+    text_msg(&e, IRB_CH_FINDINGS, IRB_TLP_GREEN, text, sizeof text - 1);
     if ((rc = sign_env(c, &e, VEC_ALICE, IRB_DOMAIN_ENVELOPE)) != 0 ||
         (rc = emit_signed(c, IRB_T_PUBLISH, "publish_msg_green")) != 0) {
         return rc;
@@ -262,13 +268,7 @@ build_others(struct ctx *c) {
     int rc;
 
     /* A status message, stored as record 1 of the incident. */
-    memset(&e, 0, sizeof e);
-    e.kind = IRB_K_MSG;
-    e.incident = STR(INCID);
-    e.channel = IRB_CH_STATUS;
-    e.tlp = IRB_TLP_CLEAR;
-    e.ctype = STR("text/plain");
-    e.payload = (irb_bin){text, sizeof text - 1};
+    text_msg(&e, IRB_CH_STATUS, IRB_TLP_CLEAR, text, sizeof text - 1);
     if ((rc = sign_env(c, &e, VEC_ALICE, IRB_DOMAIN_ENVELOPE)) != 0) {
         return rc;
     }
@@ -276,7 +276,7 @@ build_others(struct ctx *c) {
     env1len = (size_t)c->envlen;
     memcpy(sig1, c->sig, 64);
     irb_chain_genesis(INCID, strlen(INCID), genesis);
-    irb_chain_next(genesis, 1, BTIME, c->digest, sig1, NULL, 0, hash);
+    irb_chain_next(genesis, 1, BTIME, c->digest, sig1, NULL, 0, NULL, 0, hash);
 
     memset(&c->f, 0, sizeof c->f);
     c->f.t = IRB_T_RECEIPT;
@@ -311,7 +311,7 @@ build_others(struct ctx *c) {
     c->f.id = 43;
     c->f.incident = STR(INCID);
     c->f.nrecords = 1;
-    c->f.records[0] = (struct irb_record){0, 1, BTIME, {env1, env1len}, {sig1, 64}};
+    c->f.records[0] = (struct irb_record){0, 1, BTIME, {env1, env1len}, {sig1, 64}, {NULL, 0}};
     c->f.next = 2;
     if ((rc = emit(c, "history_result")) != 0) {
         return rc;
@@ -763,6 +763,73 @@ build_malformed(struct ctx *c) {
     return 0;
 }
 
+/* Batch signatures (schema/protocol.md "Batch signatures"): alice signs
+ * three status messages with one signature; they are stored as records 1..3
+ * of the incident and the broker signs their three receipts with one
+ * signature. The vectors are the second of each: it has a sibling on one
+ * side and the carried-up third item on the other. */
+static int
+build_batch(struct ctx *c) {
+    static const char *const text[3] = {"Batch 1 of 3.", "Batch 2 of 3.", "Batch 3 of 3."};
+    static struct irb_batch tree;
+    uint8_t envs[3][512], d[3 * 32], sig[64], proofs[3][IRB_PROOF_MAX], prev[32], hash[3][32];
+    uint8_t rb[IRB_RECEIPT_BYTES_MAX], rd[3 * 32], rsig[64], rproof[IRB_PROOF_MAX];
+    size_t lens[3], plen[3], rplen;
+    struct irb_env e;
+    int rc;
+
+    for (int i = 0; i < 3; i++) {
+        text_msg(&e, IRB_CH_STATUS, IRB_TLP_CLEAR, (const uint8_t *)text[i], strlen(text[i]));
+        if ((rc = sign_env(c, &e, VEC_ALICE, IRB_DOMAIN_ENVELOPE)) != 0) {
+            return rc;
+        }
+        memcpy(envs[i], c->env, (size_t)c->envlen);
+        lens[i] = (size_t)c->envlen;
+        memcpy(d + 32 * i, c->digest, 32);
+    }
+    if ((rc = irb_batch_build(&tree, d, 3)) != 0 ||
+        (rc = irb_sign_digest(c->keys[VEC_ALICE], tree.digest, sig)) != 0) {
+        return rc;
+    }
+    irb_chain_genesis(INCID, strlen(INCID), prev);
+    for (size_t i = 0; i < 3; i++) {
+        plen[i] = irb_batch_proof(&tree, i, proofs[i]);
+        irb_chain_next(prev, i + 1, BTIME, d + 32 * i, sig, proofs[i], plen[i], NULL, 0, hash[i]);
+        memcpy(prev, hash[i], 32);
+    }
+    memset(&c->f, 0, sizeof c->f);
+    c->f.t = IRB_T_PUBLISH;
+    c->f.id = 7;
+    c->f.env = (irb_bin){envs[1], lens[1]};
+    c->f.sig = BIN(sig);
+    c->f.proof = (irb_bin){proofs[1], plen[1]};
+    c->f.present = IRB_BIT(IRB_FI_PROOF);
+    if ((rc = emit(c, "publish_batch")) != 0) {
+        return rc;
+    }
+
+    for (size_t i = 0; i < 3; i++) {
+        size_t rl = irb_receipt_bytes(INCID, strlen(INCID), i + 1, hash[i], BTIME, rb);
+        irb_digest(IRB_DOMAIN_RECEIPT, rb, rl, rd + 32 * i);
+    }
+    if ((rc = irb_batch_build(&tree, rd, 3)) != 0 ||
+        (rc = irb_sign_digest(c->keys[VEC_BROKER], tree.digest, rsig)) != 0) {
+        return rc;
+    }
+    rplen = irb_batch_proof(&tree, 1, rproof);
+    memset(&c->f, 0, sizeof c->f);
+    c->f.t = IRB_T_RECEIPT;
+    c->f.id = 7;
+    c->f.incident = STR(INCID);
+    c->f.seq = 2;
+    c->f.hash = BIN(hash[1]);
+    c->f.btime = BTIME;
+    c->f.sig = BIN(rsig);
+    c->f.proof = (irb_bin){rproof, rplen};
+    c->f.present = IRB_BIT(IRB_FI_PROOF);
+    return emit(c, "receipt_batch");
+}
+
 int
 vectors_build(const struct vec_sink *sink) {
     struct ctx *c;
@@ -782,7 +849,8 @@ vectors_build(const struct vec_sink *sink) {
         }
     }
     if ((rc = build_publish(c)) != 0 || (rc = build_commands(c)) != 0 ||
-        (rc = build_others(c)) != 0 || (rc = build_malformed(c)) != 0) {
+        (rc = build_others(c)) != 0 || (rc = build_malformed(c)) != 0 ||
+        (rc = build_batch(c)) != 0) {
         goto out;
     }
 out:
@@ -793,9 +861,10 @@ out:
     return rc;
 }
 
-/* Which of the fixed keys signed (digest, sig)? Names it, or "none". */
+/* Which of the fixed keys signed (digest, sig), through proof if it is a
+ * batch signature? Names it, or "none". */
 static const char *
-signer_of(const uint8_t digest[32], const uint8_t *sig) {
+signer_of(const uint8_t digest[32], const uint8_t *sig, const irb_bin *proof) {
     static char name[32];
     uint8_t seed[32];
     irbus_key *k = NULL;
@@ -806,7 +875,7 @@ signer_of(const uint8_t digest[32], const uint8_t *sig) {
         if (irbus_key_from_seed(seed, &k) != 0) {
             break;
         }
-        if (irb_verify_digest(irbus_key_public(k), digest, sig) == 0) {
+        if (irb_verify_item(irbus_key_public(k), digest, sig, proof->p, proof->len, NULL) == 0) {
             snprintf(name, sizeof name, "%s", vec_key_names[i]);
         }
         irbus_key_destroy(&k);
@@ -815,8 +884,8 @@ signer_of(const uint8_t digest[32], const uint8_t *sig) {
 }
 
 static long
-meaning_env(const uint8_t *env, size_t len, const uint8_t *sig, const char *domain, char *out,
-            size_t cap) {
+meaning_env(const uint8_t *env, size_t len, const uint8_t *sig, const irb_bin *proof,
+            const char *domain, char *out, size_t cap) {
     struct irb_env *e = calloc(1, sizeof *e);
     uint8_t d[32];
     long n, m;
@@ -834,7 +903,7 @@ meaning_env(const uint8_t *env, size_t len, const uint8_t *sig, const char *doma
             irb_digest(domain, env, len, d);
             n += m;
             n += snprintf(out + n, cap - (size_t)n, ",\n \"env_signed_by\": \"%s\"",
-                          signer_of(d, sig));
+                          signer_of(d, sig, proof));
         }
     }
     free(e);
@@ -860,7 +929,7 @@ vectors_meaning(const uint8_t *bytes, size_t len, char *out, size_t cap) {
     }
     n += m;
     if (f->present & IRB_BIT(IRB_FI_ENV)) {
-        m = meaning_env(f->env.p, f->env.len, f->sig.p,
+        m = meaning_env(f->env.p, f->env.len, f->sig.p, &f->proof,
                         f->t == IRB_T_NOTICE ? IRB_DOMAIN_NOTICE : IRB_DOMAIN_ENVELOPE, out + n,
                         cap - (size_t)n);
         if (m < 0) {
@@ -871,7 +940,7 @@ vectors_meaning(const uint8_t *bytes, size_t len, char *out, size_t cap) {
     }
     for (uint32_t i = 0; i < f->nrecords; i++) {
         m = meaning_env(f->records[i].env.p, f->records[i].env.len, f->records[i].sig.p,
-                        IRB_DOMAIN_ENVELOPE, out + n, cap - (size_t)n);
+                        &f->records[i].proof, IRB_DOMAIN_ENVELOPE, out + n, cap - (size_t)n);
         if (m < 0) {
             n = m;
             goto out;
@@ -883,7 +952,7 @@ vectors_meaning(const uint8_t *bytes, size_t len, char *out, size_t cap) {
             irb_receipt_bytes(f->incident.p, f->incident.len, f->seq, f->hash.p, f->btime, rb);
         irb_digest(IRB_DOMAIN_RECEIPT, rb, rl, d);
         n += snprintf(out + n, cap - (size_t)n, ",\n \"receipt_signed_by\": \"%s\"",
-                      signer_of(d, f->sig.p));
+                      signer_of(d, f->sig.p, &f->proof));
     }
     n += snprintf(out + n, cap - (size_t)n, "}\n");
     if ((size_t)n >= cap) {
