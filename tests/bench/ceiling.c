@@ -34,11 +34,16 @@ now_s(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-enum op { OP_SIGN, OP_VERIFY, OP_SIGN32, OP_VERIFY32, OP_BLAKE2B, OP_BOX };
+enum op { OP_SIGN, OP_VERIFY, OP_SIGN32, OP_VERIFY32, OP_BLAKE2B, OP_BOX, OP_NODE };
 
-static const char *const op_names[] = {"ed25519_sign",        "ed25519_verify",
-                                       "ed25519_sign_digest", "ed25519_verify_digest",
-                                       "blake2b_256",         "box_easy_afternm"};
+static const char *const op_names[] = {
+    "ed25519_sign", "ed25519_verify",   "ed25519_sign_digest", "ed25519_verify_digest",
+    "blake2b_256",  "box_easy_afternm", "blake2b_node"};
+
+/* The batch of a pipelined publisher (IRBUS_SIGN_BATCH_MAX) and the levels
+ * of its tree: the nodes a proof walks. */
+#define SIGN_BATCH 64
+#define LEVELS     6
 
 /* Microseconds per operation, timed for about `secs` seconds. */
 static double
@@ -91,6 +96,9 @@ time_op(enum op op, size_t size, double secs) {
                 break;
             case OP_BOX:
                 sink += crypto_box_easy_afternm(c, m, size, nonce, k);
+                break;
+            case OP_NODE: /* one node of a batch tree: 64 bytes, whatever the size */
+                crypto_generichash(digest, sizeof digest, m, size < 64 ? size : 64, NULL, 0);
                 break;
             }
         }
@@ -186,7 +194,7 @@ usage(void) {
 int
 main(int argc, char **argv) {
     const char *base = getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp";
-    double secs = 0.5, us[MAX_SIZES][6];
+    double secs = 0.5, us[MAX_SIZES][OP_NODE + 1];
     size_t sizes[MAX_SIZES] = {256, 4096, 65536}, nsizes = 3;
     unsigned fanout = 1;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -239,7 +247,7 @@ main(int argc, char **argv) {
     }
     printf("ceiling,cpus,0,%ld,count\n", ncpu);
     for (size_t i = 0; i < nsizes; i++) {
-        for (int op = OP_SIGN; op <= OP_BOX; op++) {
+        for (int op = OP_SIGN; op <= OP_NODE; op++) {
             us[i][op] = time_op((enum op)op, sizes[i], secs);
             printf("ceiling,%s,%zu,%.3f,us\n", op_names[op], sizes[i], us[i][op]);
         }
@@ -273,6 +281,25 @@ main(int argc, char **argv) {
                (double)ncpu * 1e6 / whole);
         printf("ceiling,implied_broker_thread_msgs_per_s_fanout%u,%zu,%.0f,msg/s\n", fanout,
                sizes[i], 1e6 / broker);
+    }
+    /*
+     * The same with batch signatures (schema/protocol.md 7.6), full batches
+     * of SIGN_BATCH: one publisher signature and one broker signature per
+     * batch, one verification per batch by the broker, the publisher (its
+     * receipts) and each subscriber; per message, the envelope hashes as
+     * before, a node of each tree built (publisher's, broker's receipts')
+     * and a walk of LEVELS nodes by each verifier.
+     */
+    for (size_t i = 0; i < nsizes; i++) {
+        double sign = us[i][OP_SIGN32], verify = us[i][OP_VERIFY32], hash = us[i][OP_BLAKE2B];
+        double box = us[i][OP_BOX], node = us[i][OP_NODE], n = fanout, b = SIGN_BATCH;
+        double whole = 2 * sign / b + (2 + n) * verify / b + (2 + n) * hash +
+                       (2 + (2 + n) * LEVELS) * node + (2 + 2 * n) * box;
+        double broker = hash + LEVELS * node + verify / b + node + sign / b + (1 + n) * box;
+        printf("ceiling,implied_box_msgs_per_s_fanout%u_batch%d,%zu,%.0f,msg/s\n", fanout,
+               SIGN_BATCH, sizes[i], (double)ncpu * 1e6 / whole);
+        printf("ceiling,implied_broker_thread_msgs_per_s_fanout%u_batch%d,%zu,%.0f,msg/s\n", fanout,
+               SIGN_BATCH, sizes[i], 1e6 / broker);
     }
     if (rmdir(dir) != 0) {
         fprintf(stderr, "ceiling: rmdir %s: %s\n", dir, strerror(errno));
