@@ -289,9 +289,18 @@ proc_cpu_us(int pid) {
     return (long long)((ut + st) * 1000000ull / (unsigned long long)sysconf(_SC_CLK_TCK));
 }
 
+static long proc_status_kib(int pid, const char *field);
+
 static long
 proc_hwm_kib(int pid) {
+    return proc_status_kib(pid, "VmHWM:");
+}
+
+/* One field of /proc/PID/status in KiB (e.g. "RssAnon:"), or -1. */
+static long
+proc_status_kib(int pid, const char *field) {
     char path[64], line[256];
+    size_t fl = strlen(field);
     long kib = -1;
     FILE *f;
 
@@ -300,12 +309,34 @@ proc_hwm_kib(int pid) {
         return -1;
     }
     while (fgets(line, sizeof line, f) != NULL) {
-        if (strncmp(line, "VmHWM:", 6) == 0) {
-            kib = strtol(line + 6, NULL, 10);
+        if (strncmp(line, field, fl) == 0) {
+            kib = strtol(line + fl, NULL, 10);
         }
     }
     fclose(f);
     return kib;
+}
+
+/* The broker's peak anonymous RSS during a cell, sampled every 20 ms:
+ * VmHWM also counts the resident pages of memory-mapped files, which for
+ * irbus is LMDB's map (page cache the kernel may take back at any time),
+ * while Redis and NATS hold their data in anonymous memory. Both are
+ * reported. */
+static int anon_pid;
+static atomic_int anon_stop;
+static atomic_long anon_peak;
+
+static void *
+anon_main(void *arg) {
+    (void)arg;
+    while (!atomic_load(&anon_stop)) {
+        long kib = proc_status_kib(anon_pid, "RssAnon:");
+        if (kib > atomic_load(&anon_peak)) {
+            atomic_store(&anon_peak, kib);
+        }
+        usleep(20000);
+    }
+    return NULL;
 }
 
 /* Reset the peak RSS so VmHWM covers this cell only (clear_refs 5). */
@@ -368,7 +399,7 @@ killer_main(void *arg) {
 static const char csv_header[] =
     "system,variant,cell,size,pubs,subs,rate,sent,acked,errors,delivered,expected,dups,"
     "elapsed_s,msgs_per_s,mb_per_s,deliv_per_s,ack_p50_us,ack_p99_us,ack_p999_us,del_p50_us,"
-    "del_p99_us,del_p999_us,cpu_us_per_msg,rss_kib,disk_b_per_msg,status\n";
+    "del_p99_us,del_p999_us,cpu_us_per_msg,rss_kib,disk_b_per_msg,rss_anon_kib,status\n";
 
 _Noreturn static void
 usage(void) {
@@ -474,7 +505,7 @@ main(int argc, char **argv) {
     struct hist *ack = NULL, *del = NULL;
     uint64_t sent = 0, acked = 0, errors = 0, delivered = 0, dups = 0, last_ack = 0;
     uint64_t del_first = UINT64_MAX, del_last = 0, expected, replay_t0 = 0;
-    pthread_t killer;
+    pthread_t killer, anon;
     double elapsed, mps, dps;
     long rss;
     int ok = 1;
@@ -632,6 +663,11 @@ main(int argc, char **argv) {
         kill_pid = pid;
         pthread_create(&killer, NULL, killer_main, NULL);
     }
+    if (pid > 0 && kill_after_ms == 0) {
+        anon_pid = pid;
+        atomic_store(&anon_peak, proc_status_kib(pid, "RssAnon:"));
+        pthread_create(&anon, NULL, anon_main, NULL);
+    }
     for (unsigned i = 0; i < cell.pubs; i++) {
         pthread_join(pubs[i].th, NULL);
         sent += pubs[i].ps.sent;
@@ -674,6 +710,8 @@ main(int argc, char **argv) {
     if (pid > 0 && kill_after_ms == 0) {
         cpu1 = proc_cpu_us(pid);
         rss = proc_hwm_kib(pid);
+        atomic_store(&anon_stop, 1);
+        pthread_join(anon, NULL);
     } else {
         rss = -1;
     }
@@ -692,7 +730,7 @@ main(int argc, char **argv) {
         ok = 0;
     }
     printf("%s,%s,%s,%zu,%u,%u,%.0f,%llu,%llu,%llu,%llu,%llu,%llu,%.3f,%.0f,%.2f,%.0f,"
-           "%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%ld,%.0f,%s\n",
+           "%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%ld,%.0f,%ld,%s\n",
            cell.system, cell.variant, cell.name, cell.size, cell.pubs, cell.subs, cell.rate,
            (unsigned long long)sent, (unsigned long long)acked, (unsigned long long)errors,
            (unsigned long long)delivered, (unsigned long long)expected, (unsigned long long)dups,
@@ -703,7 +741,7 @@ main(int argc, char **argv) {
            cell.late ? 0.0 : us(hist_quantile(del, 0.999)),
            cpu0 >= 0 && cpu1 >= 0 && acked > 0 ? (double)(cpu1 - cpu0) / (double)acked : -1.0, rss,
            data != NULL && acked > 0 ? (double)(disk1 - disk0) / (double)acked : -1.0,
-           ok ? "ok" : "FAIL");
+           pid > 0 && kill_after_ms == 0 ? atomic_load(&anon_peak) : -1L, ok ? "ok" : "FAIL");
     fflush(stdout);
     if (acked_file != NULL) {
         FILE *f = fopen(acked_file, "w");

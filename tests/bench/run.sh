@@ -156,7 +156,7 @@ write_table() {
     echo "msg/s ratio: this system's acknowledged messages/s over irbus's (synchronous, signed-fsync)"
     echo "in the same cell."
     echo
-    echo "| cell | system | variant | pubs→subs | rate | acked | msg/s | ratio | MB/s | deliveries/s | ack p50 / p99 / p99.9 | deliver p50 / p99 / p99.9 | broker CPU µs/msg | peak RSS MiB | disk B/msg | status |"
+    echo "| cell | system | variant | pubs→subs | rate | acked | msg/s | ratio | MB/s | deliveries/s | ack p50 / p99 / p99.9 | deliver p50 / p99 / p99.9 | broker CPU µs/msg | peak RSS MiB anon / all | disk B/msg | status |"
     echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     awk -F, 'NR == FNR { if (FNR > 1) { split($3, c, "-"); if (!(c[1] in order)) order[c[1]] = ++n
                                           if ($1 == "irbus" && $2 == "signed-fsync") irb[c[1]] = $15 } next }
@@ -168,12 +168,14 @@ write_table() {
             printf "%05d\t%05d\t| %s | %s | %s | %s→%s | %s | %s | %s | %s | %s | %s | %s / %s / %s | %s | %s | %s | %s | %s |\n",
                 order[cell], FNR, cell, $1, $2, $5, $6, rate, $9, $15, ratio, $16, $17, $18, $19, $20,
                 (cell ~ /late/ || $6 == 0) ? "–" : $21 " / " $22 " / " $23,
-                $24, ($25 > 0 ? sprintf("%.1f", $25 / 1024) : "–"), disk, $27
+                $24, ($27 > 0 ? sprintf("%.1f", $27 / 1024) : "–") " / " ($25 > 0 ? sprintf("%.1f", $25 / 1024) : "–"), disk, $28
         }' "$OUT/results.csv" "$OUT/results.csv" | sort -n | cut -f3-
     echo
     echo "W4 (late joiner): \"deliveries/s\" is the replay rate of one subscriber reading the whole"
-    echo "backlog from the start after publishing ended. Peak RSS counts resident pages of memory-mapped"
-    echo "files too: irbus's LMDB map grows with the data touched; Redis holds its streams in memory."
+    echo "backlog from the start after publishing ended. Peak RSS, two figures: \"anon\", the broker's"
+    echo "anonymous memory (RssAnon, sampled every 20 ms), and \"all\" (VmHWM), which also counts resident"
+    echo "pages of memory-mapped files: irbus's LMDB map, page cache the kernel may take back, grows with"
+    echo "the data touched. Redis and NATS hold their data in anonymous memory."
     echo "Disk B/msg \"–\": the data directory shrank during the cell (Redis rewrote its AOF)."
     echo
     echo "## fsync-family calls per 1,000 acknowledgements (strace -c -f on the broker, separate short run)"
