@@ -37,6 +37,9 @@
 #include <zmq.h>
 
 #define DEFAULT_TIMEOUT_MS 5000
+/* Pipelined publishes are held for a batch signature only while at least
+ * this many wait for their answers. */
+#define HOLD_AT 8
 
 /* A frame waiting for irbus_receive: a copy of its bytes. Owned by the
  * client's queue until irbus_receive takes it. */
@@ -792,11 +795,11 @@ pipe_seal(irbus_client *c) {
     }
 }
 
-/* Seal the held publishes if the caller is about to wait, or if none
- * waits for an answer (no answer will come to prompt it). */
+/* Seal the held publishes if the caller is about to wait, or if fewer than
+ * HOLD_AT wait for an answer (see irbus_publish_send). */
 static void
 pipe_maybe_seal(irbus_client *c, int about_to_wait) {
-    if (c->nheld > 0 && (about_to_wait || c->nwaiting == 0)) {
+    if (c->nheld > 0 && (about_to_wait || c->nwaiting < HOLD_AT)) {
         pipe_seal(c);
     }
 }
@@ -1285,9 +1288,12 @@ irbus_publish_send(irbus_client *c, const struct irbus_publish *p, uint64_t *tok
     c->held[c->nheld++] = (uint16_t)(i - 1);
     c->npipe++;
     *token = s->id;
-    /* Held while earlier publishes wait for their answers: those that
-     * gather meanwhile share one signature. */
-    if (c->nwaiting == 0 || c->nheld == IRBUS_SIGN_BATCH_MAX) {
+    /* Held while HOLD_AT or more earlier publishes wait for their
+     * answers: those that gather meanwhile share one signature. Below
+     * that, each goes at once, signed alone: a publisher far from its
+     * ceiling pays a signature per message for the shortest latency, one
+     * near it signs once per batch. */
+    if (c->nwaiting < HOLD_AT || c->nheld == IRBUS_SIGN_BATCH_MAX) {
         pipe_seal(c);
     }
     return 0;
@@ -1337,7 +1343,9 @@ irbus_publish_result(irbus_client *c, int timeout_ms, uint64_t *token, int *stat
         size_t len;
         int rc;
 
-        pipe_maybe_seal(c, timeout_ms != 0);
+        /* Not sealed just because this call waits: the answers it waits
+         * for are on their way, and as they come, fewer wait. */
+        pipe_maybe_seal(c, 0);
         wake = pipe_expire(c);
         if (c->ndone > 0) {
             pipe_hand_out(c, token, status, r);

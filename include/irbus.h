@@ -326,7 +326,11 @@ IRBUS_EXPORT IRBUS_NODISCARD int irbus_client_new(const irbus_key *key, const ch
                                                   const uint8_t broker_pk[IRBUS_PUBLIC_KEY_BYTES],
                                                   irbus_client **cp);
 
-/** Close the connection and free the client. Accepts NULL; sets *cp to NULL. */
+/**
+ * Close the connection and free the client. Accepts NULL; sets *cp to NULL.
+ * Publishes irbus_publish_send still holds unsent are dropped (call
+ * irbus_publish_flush, then collect their answers, to have them stored).
+ */
 IRBUS_EXPORT void irbus_client_destroy(irbus_client **cp);
 
 /** Set how long a request waits for its answer, in ms (default 5000). */
@@ -382,15 +386,17 @@ IRBUS_EXPORT IRBUS_NODISCARD int irbus_publish(irbus_client *c, const struct irb
  * many receipts per commit. Each publish is signed, and its receipt
  * verified with the broker's key, as irbus_publish does.
  *
- * Batch signatures (schema/protocol.md): while earlier publishes wait for
- * their answers, irbus_publish_send holds new ones (up to
- * IRBUS_SIGN_BATCH_MAX) and signs them together, one Ed25519 signature over
- * the tree of their digests, each sent with its proof. Every message stays
- * verifiable on its own (irbus_message's sig and proof). Held publishes go
- * out when the batch is full, or at the latest at the next call that talks
- * to the broker (irbus_publish_result, irbus_receive, any request) or
- * irbus_publish_flush. A publish sent while nothing waits goes at once,
- * signed alone. The broker likewise signs the receipts of one commit
+ * Batch signatures (schema/protocol.md): while eight or more earlier
+ * publishes wait for their answers, irbus_publish_send holds new ones (up
+ * to IRBUS_SIGN_BATCH_MAX) and signs them together, one Ed25519 signature
+ * over the tree of their digests, each sent with its proof. Every message
+ * stays verifiable on its own (irbus_message's sig and proof). Held
+ * publishes go out when the batch is full, when fewer than eight wait
+ * (checked by irbus_publish_send and irbus_publish_result as answers come
+ * in), before any request and before irbus_receive waits, or at
+ * irbus_publish_flush. A publish sent while fewer wait goes at
+ * once, signed alone: a publisher far below its ceiling keeps the shortest
+ * latency, one near it signs once per batch. The broker likewise signs the receipts of one commit
  * together, so a pipelined publisher verifies one signature per commit.
  *
  * irbus_publish_send signs and sends; irbus_publish_result hands out the
@@ -416,8 +422,8 @@ IRBUS_EXPORT IRBUS_NODISCARD int irbus_publish(irbus_client *c, const struct irb
 
 /**
  * Send a publish without waiting for its answer: signed and sent at once if
- * no publish waits for its answer, otherwise held to be signed with the
- * next ones (see above).
+ * fewer than eight publishes wait for their answers, otherwise held to be
+ * signed with the next ones (see above).
  *
  * @param[out] token  identifies this publish in irbus_publish_result:
  *                    never 0, never used twice by one client.
