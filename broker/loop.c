@@ -387,7 +387,7 @@ send_receipts(struct irb_broker *b) {
         return;
     }
     if ((n == 1 ? irb_sign_digest(b->key, l->rd[0], sig)
-                : (irb_batch_build(&l->tree, l->rd[0], n) != 0
+                : (irb_batch_build(&l->tree, l->rd[0], NULL, n) != 0
                        ? IRBUS_EINVAL
                        : irb_sign_digest(b->key, l->tree.digest, sig))) != 0) {
         for (size_t i = 0; i < l->np; i++) {

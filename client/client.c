@@ -763,7 +763,7 @@ pipe_seal(irbus_client *c) {
     }
     if (n == 1) {
         rc = irb_sign_digest(c->key, d, sig);
-    } else if ((rc = irb_batch_build(c->tree, d, n)) == 0) {
+    } else if ((rc = irb_batch_build(c->tree, d, NULL, n)) == 0) {
         rc = irb_sign_digest(c->key, c->tree->digest, sig);
     }
     deadline = deadline_after(c->timeout_ms);

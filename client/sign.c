@@ -108,6 +108,16 @@ node_of(const uint8_t left[IRB_DIGEST_BYTES], const uint8_t right[IRB_DIGEST_BYT
 }
 
 static void
+leaf_of(const uint8_t salt[IRB_SALT_BYTES], const uint8_t item[IRB_DIGEST_BYTES],
+        uint8_t out[IRB_DIGEST_BYTES]) {
+    uint8_t b[IRB_SALT_BYTES + IRB_DIGEST_BYTES];
+
+    memcpy(b, salt, IRB_SALT_BYTES);
+    memcpy(b + IRB_SALT_BYTES, item, IRB_DIGEST_BYTES);
+    irb_digest(IRB_DOMAIN_LEAF, b, sizeof b, out);
+}
+
+static void
 batch_digest(size_t n, const uint8_t root[IRB_DIGEST_BYTES], uint8_t out[IRB_DIGEST_BYTES]) {
     uint8_t b[2 + IRB_DIGEST_BYTES];
 
@@ -118,14 +128,21 @@ batch_digest(size_t n, const uint8_t root[IRB_DIGEST_BYTES], uint8_t out[IRB_DIG
 }
 
 int
-irb_batch_build(struct irb_batch *b, const uint8_t *d, size_t n) {
+irb_batch_build(struct irb_batch *b, const uint8_t *d, const uint8_t *salts, size_t n) {
     size_t lv = 0, w = n, off = 0;
 
     if (n < 1 || n > IRB_BATCH_MAX) {
         return IRBUS_EINVAL;
     }
     b->n = n;
-    memcpy(b->node, d, n * IRB_DIGEST_BYTES);
+    if (salts != NULL) {
+        memcpy(b->salt, salts, n * IRB_SALT_BYTES);
+    } else {
+        randombytes_buf(b->salt, n * IRB_SALT_BYTES);
+    }
+    for (size_t i = 0; i < n; i++) {
+        leaf_of(b->salt[i], d + i * IRB_DIGEST_BYTES, b->node[i]);
+    }
     for (;;) {
         b->off[lv] = off;
         b->width[lv] = w;
@@ -153,12 +170,13 @@ irb_batch_build(struct irb_batch *b, const uint8_t *d, size_t n) {
 
 size_t
 irb_batch_proof(const struct irb_batch *b, size_t i, uint8_t proof[IRB_PROOF_MAX]) {
-    size_t len = 4;
+    size_t len = 4 + IRB_SALT_BYTES;
 
     proof[0] = (uint8_t)(b->n >> 8);
     proof[1] = (uint8_t)b->n;
     proof[2] = (uint8_t)(i >> 8);
     proof[3] = (uint8_t)i;
+    memcpy(proof + 4, b->salt[i], IRB_SALT_BYTES);
     for (size_t lv = 0; lv + 1 < b->nlevels; lv++, i /= 2) {
         size_t sib = i ^ 1;
         if (sib < b->width[lv]) {
@@ -171,9 +189,9 @@ irb_batch_proof(const struct irb_batch *b, size_t i, uint8_t proof[IRB_PROOF_MAX
 
 size_t
 irb_proof_len(const uint8_t *p, size_t len) {
-    size_t n, i, need = 4;
+    size_t n, i, need = 4 + IRB_SALT_BYTES;
 
-    if (len < 4) {
+    if (len < need) {
         return 0;
     }
     n = (size_t)p[0] << 8 | p[1];
@@ -201,8 +219,8 @@ irb_batch_digest_of(const uint8_t item[IRB_DIGEST_BYTES], const uint8_t *proof, 
     }
     n = (size_t)proof[0] << 8 | proof[1];
     i = (size_t)proof[2] << 8 | proof[3];
-    sib = proof + 4;
-    memcpy(node, item, IRB_DIGEST_BYTES);
+    sib = proof + 4 + IRB_SALT_BYTES;
+    leaf_of(proof + 4, item, node);
     for (size_t w = n; w > 1; w = (w + 1) / 2, i /= 2) {
         if ((i ^ 1) >= w) {
             continue; /* carried up */

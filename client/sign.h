@@ -51,18 +51,25 @@ int irb_verify(const uint8_t pk[IRBUS_PUBLIC_KEY_BYTES], const char *domain, con
  * signature over the root of a hash tree of up to IRB_BATCH_MAX item
  * digests, and per item a proof that leads from its digest to that root.
  *
- *   node        = BLAKE2b-256("irbus/1/node" || 0x00 || left || right)
+ *   leaf(i)      = BLAKE2b-256("irbus/1/leaf" || 0x00 || salt(i) || d(i))
+ *   node         = BLAKE2b-256("irbus/1/node" || 0x00 || left || right)
  *   batch digest = BLAKE2b-256("irbus/1/batch" || 0x00 || u16be n || root)
- *   proof(i)    = u16be n || u16be i || the siblings on the way up, bottom
- *                 first (a node without a sibling on its level is carried up)
+ *   proof(i)     = u16be n || u16be i || salt(i) || the siblings on the way
+ *                  up, bottom first (a node without a sibling on its level is
+ *                  carried up)
  *
- * A proof's length follows from n and i, so it is self-delimiting.
+ * salt(i) is 16 random bytes per item: a proof shows its reader the other
+ * items' leaves, and without their salts a leaf cannot confirm a guess of
+ * an item the reader may not see. A proof's length follows from n and i,
+ * so it is self-delimiting.
  */
+#define IRB_DOMAIN_LEAF  "irbus/1/leaf"
 #define IRB_DOMAIN_NODE  "irbus/1/node"
 #define IRB_DOMAIN_BATCH "irbus/1/batch"
 #define IRB_BATCH_MAX    256
-#define IRB_PROOF_MIN    4
-#define IRB_PROOF_MAX    (4 + 8 * IRB_DIGEST_BYTES)
+#define IRB_SALT_BYTES   16
+#define IRB_PROOF_MIN    (4 + IRB_SALT_BYTES)
+#define IRB_PROOF_MAX    (4 + IRB_SALT_BYTES + 8 * IRB_DIGEST_BYTES)
 
 /* Every level of one tree; levels[0] holds the items. */
 struct irb_batch {
@@ -70,12 +77,15 @@ struct irb_batch {
     size_t nlevels;            /* levels, the root's included */
     size_t off[10], width[10]; /* each level's first node and size */
     uint8_t node[2 * IRB_BATCH_MAX][IRB_DIGEST_BYTES];
+    uint8_t salt[IRB_BATCH_MAX][IRB_SALT_BYTES];
     uint8_t digest[IRB_DIGEST_BYTES]; /* the batch digest, to sign */
 };
 
 /* Build the tree of n items (d: n digests one after the other),
- * 1 <= n <= IRB_BATCH_MAX, and its batch digest. Returns 0 or IRBUS_EINVAL. */
-int irb_batch_build(struct irb_batch *b, const uint8_t *d, size_t n);
+ * 1 <= n <= IRB_BATCH_MAX, and its batch digest. salts: n salts one after
+ * the other, or NULL for random ones (fixed salts are for test vectors).
+ * Returns 0 or IRBUS_EINVAL. */
+int irb_batch_build(struct irb_batch *b, const uint8_t *d, const uint8_t *salts, size_t n);
 
 /* Write item i's proof; returns its length. */
 size_t irb_batch_proof(const struct irb_batch *b, size_t i, uint8_t proof[IRB_PROOF_MAX]);

@@ -25,8 +25,8 @@
 #define IRB_MAX_FRAME   1114112                   /* bytes in one frame (1 MiB + 64 KiB) */
 #define IRB_MAX_PAYLOAD 1048576                   /* payload bytes */
 #define IRB_MAX_ENV     (IRB_MAX_PAYLOAD + 16384) /* signed envelope bytes */
-#define IRB_MIN_PROOF   4                         /* a batch signature's proof */
-#define IRB_MAX_PROOF   (4 + 8 * 32)
+#define IRB_MIN_PROOF   (4 + 16)                  /* a batch signature's proof */
+#define IRB_MAX_PROOF   (4 + 16 + 8 * 32)
 #define IRB_MAX_ID      64    /* bytes in an id */
 #define IRB_MAX_TEXT    256   /* bytes in a title or name */
 #define IRB_MAX_ERRMSG  512   /* bytes in an error message */

@@ -252,9 +252,9 @@ typedef struct irbus_client irbus_client;
 /**
  * The longest proof of a batch signature, in bytes (schema/protocol.md,
  * "Batch signatures": one signature over a tree of up to 256 items, and per
- * item the path from it to the tree's root).
+ * item its salt and the path from it to the tree's root).
  */
-#define IRBUS_PROOF_MAX 260
+#define IRBUS_PROOF_MAX 276
 
 /**
  * A receipt: the broker's signed statement that it stored a submission as

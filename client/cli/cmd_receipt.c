@@ -83,7 +83,7 @@ load_receipt(const char *path, struct irbus_receipt *r, uint8_t claimed_pk[32], 
         /* a receipt signed with the others of its commit */
         size_t pl = strlen(proof) / 2;
         if (pl == 0 || pl > sizeof r->proof || unhex(proof, r->proof, pl) != 0) {
-            *why = "its proof is not 4 to 260 bytes of hex";
+            *why = "its proof is not 20 to 276 bytes of hex";
             goto out;
         }
         r->proof_len = pl;

@@ -287,15 +287,16 @@ main(int argc, char **argv) {
      * of SIGN_BATCH: one publisher signature and one broker signature per
      * batch, one verification per batch by the broker, the publisher (its
      * receipts) and each subscriber; per message, the envelope hashes as
-     * before, a node of each tree built (publisher's, broker's receipts')
-     * and a walk of LEVELS nodes by each verifier.
+     * before, a leaf and a node of each tree built (publisher's, broker's
+     * receipts') and a leaf and a walk of LEVELS nodes by each verifier.
      */
     for (size_t i = 0; i < nsizes; i++) {
         double sign = us[i][OP_SIGN32], verify = us[i][OP_VERIFY32], hash = us[i][OP_BLAKE2B];
         double box = us[i][OP_BOX], node = us[i][OP_NODE], n = fanout, b = SIGN_BATCH;
         double whole = 2 * sign / b + (2 + n) * verify / b + (2 + n) * hash +
-                       (2 + (2 + n) * LEVELS) * node + (2 + 2 * n) * box;
-        double broker = hash + LEVELS * node + verify / b + node + sign / b + (1 + n) * box;
+                       (4 + (2 + n) * (LEVELS + 1)) * node + (2 + 2 * n) * box;
+        double broker =
+            hash + (LEVELS + 1) * node + verify / b + 2 * node + sign / b + (1 + n) * box;
         printf("ceiling,implied_box_msgs_per_s_fanout%u_batch%d,%zu,%.0f,msg/s\n", fanout,
                SIGN_BATCH, sizes[i], (double)ncpu * 1e6 / whole);
         printf("ceiling,implied_broker_thread_msgs_per_s_fanout%u_batch%d,%zu,%.0f,msg/s\n", fanout,

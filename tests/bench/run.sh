@@ -203,8 +203,8 @@ write_table() {
     echo "sign, broker verify and receipt sign, publisher receipt verify, subscriber verify, BLAKE2b of"
     echo "the envelope three times, four CURVE boxes). implied_broker_thread: one thread doing the"
     echo "broker's share. The _batch64 lines: the same with batch signatures in full batches of 64"
-    echo "(schema/protocol.md 7.6: one signature and one verification per batch and signer, a node"
-    echo "of a tree and a walk of six nodes per message), which pipelined publishers use; synchronous"
+    echo "(schema/protocol.md 7.6: one signature and one verification per batch and signer, a leaf"
+    echo "and a node of a tree and a walk of seven nodes per message), which pipelined publishers use; synchronous"
     echo "ones sign alone. Measured irbus W1/W2/W3 1→1 msg/s for comparison:"
     echo
     awk -F, 'FNR > 1 && $1 == "irbus" && $3 ~ /^w[123]_.*_1x1-/ { split($3, c, "-"); print "- " c[1] " (" $2 "): " $15 " msg/s" }' \

@@ -387,7 +387,7 @@ build_batch(irbus_key *signer, const uint8_t sender[32], const char *incident, c
         el[i] = (size_t)l;
         irb_digest(IRB_DOMAIN_ENVELOPE, env[i], el[i], d + 32 * i);
     }
-    if (irb_batch_build(&tree, d, n) != 0 || irb_sign_digest(signer, tree.digest, sig) != 0) {
+    if (irb_batch_build(&tree, d, NULL, n) != 0 || irb_sign_digest(signer, tree.digest, sig) != 0) {
         return -1;
     }
     for (size_t i = 0; i < n; i++) {

@@ -146,30 +146,52 @@ node(const uint8_t *l, const uint8_t *r, uint8_t out[32]) {
     irb_digest(IRB_DOMAIN_NODE, b, 64, out);
 }
 
-/* Three items, by hand: root = node(node(d0, d1), d2), d2 carried up. */
+static void
+leaf(const uint8_t salt[IRB_SALT_BYTES], const uint8_t *d, uint8_t out[32]) {
+    uint8_t b[IRB_SALT_BYTES + 32];
+
+    memcpy(b, salt, IRB_SALT_BYTES);
+    memcpy(b + IRB_SALT_BYTES, d, 32);
+    irb_digest(IRB_DOMAIN_LEAF, b, sizeof b, out);
+}
+
+/* Three items, by hand: root = node(node(l0, l1), l2), l2 carried up,
+ * each leaf li the salted digest of item i. */
 static void
 test_batch_spec(void) {
     static uint8_t d[3][32];
     static struct irb_batch b;
-    uint8_t n01[32], root[32], bd[34], want[32], proof[IRB_PROOF_MAX];
+    uint8_t salts[3][IRB_SALT_BYTES], l[3][32], n01[32], root[32], bd[34], want[32];
+    uint8_t proof[IRB_PROOF_MAX];
 
     items(d, 3);
-    CHECK_EQ(irb_batch_build(&b, d[0], 3), 0);
-    node(d[0], d[1], n01);
-    node(n01, d[2], root);
+    for (int i = 0; i < 3; i++) {
+        memset(salts[i], 0x51 + i, IRB_SALT_BYTES);
+        leaf(salts[i], d[i], l[i]);
+    }
+    CHECK_EQ(irb_batch_build(&b, d[0], salts[0], 3), 0);
+    node(l[0], l[1], n01);
+    node(n01, l[2], root);
     bd[0] = 0;
     bd[1] = 3;
     memcpy(bd + 2, root, 32);
     irb_digest(IRB_DOMAIN_BATCH, bd, sizeof bd, want);
     CHECK(memcmp(b.digest, want, 32) == 0);
-    /* Item 2 has no sibling on the first level: its proof is one node. */
-    CHECK_EQ(irb_batch_proof(&b, 2, proof), 4 + 32);
+    /* Item 2 has no sibling on the first level: its proof is its salt and
+     * one node. */
+    CHECK_EQ(irb_batch_proof(&b, 2, proof), 4 + 16 + 32);
     CHECK(proof[0] == 0 && proof[1] == 3 && proof[2] == 0 && proof[3] == 2);
-    CHECK(memcmp(proof + 4, n01, 32) == 0);
-    CHECK_EQ(irb_batch_proof(&b, 0, proof), 4 + 64);
-    CHECK(memcmp(proof + 4, d[1], 32) == 0 && memcmp(proof + 36, d[2], 32) == 0);
-    CHECK_EQ(irb_batch_build(&b, d[0], 0), IRBUS_EINVAL);
-    CHECK_EQ(irb_batch_build(&b, d[0], IRB_BATCH_MAX + 1), IRBUS_EINVAL);
+    CHECK(memcmp(proof + 4, salts[2], 16) == 0 && memcmp(proof + 20, n01, 32) == 0);
+    CHECK_EQ(irb_batch_proof(&b, 0, proof), 4 + 16 + 64);
+    CHECK(memcmp(proof + 4, salts[0], 16) == 0);
+    CHECK(memcmp(proof + 20, l[1], 32) == 0 && memcmp(proof + 52, l[2], 32) == 0);
+    CHECK_EQ(irb_batch_build(&b, d[0], NULL, 0), IRBUS_EINVAL);
+    CHECK_EQ(irb_batch_build(&b, d[0], NULL, IRB_BATCH_MAX + 1), IRBUS_EINVAL);
+    /* Random salts: two builds of the same items differ, and both verify. */
+    CHECK_EQ(irb_batch_build(&b, d[0], NULL, 3), 0);
+    memcpy(want, b.digest, 32);
+    CHECK_EQ(irb_batch_build(&b, d[0], NULL, 3), 0);
+    CHECK(memcmp(want, b.digest, 32) != 0);
 }
 
 static void
@@ -184,11 +206,11 @@ test_batch_all_sizes(void) {
 
     items(d, IRB_BATCH_MAX);
     for (size_t n = 1; n <= IRB_BATCH_MAX; n++) {
-        CHECK_EQ(irb_batch_build(&b, d[0], n), 0);
+        CHECK_EQ(irb_batch_build(&b, d[0], NULL, n), 0);
         CHECK_EQ(irb_sign_digest(k, b.digest, sig), 0);
         for (size_t i = 0; i < n; i++) {
             size_t len = irb_batch_proof(&b, i, proof);
-            CHECK(len >= 4 && len <= IRB_PROOF_MAX && (len - 4) % 32 == 0);
+            CHECK(len >= IRB_PROOF_MIN && len <= IRB_PROOF_MAX && (len - IRB_PROOF_MIN) % 32 == 0);
             CHECK_EQ(irb_proof_len(proof, len + 1), len); /* self-delimiting */
             CHECK_EQ(irb_proof_len(proof, len - 1), 0);
             CHECK_EQ(irb_batch_digest_of(d[i], proof, len, got), 0);
@@ -224,7 +246,7 @@ test_batch_flips(void) {
     size_t len, accepted = 0;
 
     items(d, 37);
-    CHECK_EQ(irb_batch_build(&b, d[0], 37), 0);
+    CHECK_EQ(irb_batch_build(&b, d[0], NULL, 37), 0);
     CHECK_EQ(irb_sign_digest(k, b.digest, sig), 0);
     len = irb_batch_proof(&b, 21, proof);
     CHECK_EQ(irb_verify_item(pk, d[21], sig, proof, len, &cache), 0);

@@ -774,9 +774,16 @@ build_batch(struct ctx *c) {
     static struct irb_batch tree;
     uint8_t envs[3][512], d[3 * 32], sig[64], proofs[3][IRB_PROOF_MAX], prev[32], hash[3][32];
     uint8_t rb[IRB_RECEIPT_BYTES_MAX], rd[3 * 32], rsig[64], rproof[IRB_PROOF_MAX];
+    uint8_t salts[6][IRB_SALT_BYTES]; /* fixed: the publisher's three, the broker's three */
     size_t lens[3], plen[3], rplen;
     struct irb_env e;
     int rc;
+
+    for (int i = 0; i < 6; i++) {
+        for (int k = 0; k < IRB_SALT_BYTES; k++) {
+            salts[i][k] = (uint8_t)(0xa0 + 16 * i + k);
+        }
+    }
 
     for (int i = 0; i < 3; i++) {
         text_msg(&e, IRB_CH_STATUS, IRB_TLP_CLEAR, (const uint8_t *)text[i], strlen(text[i]));
@@ -787,7 +794,7 @@ build_batch(struct ctx *c) {
         lens[i] = (size_t)c->envlen;
         memcpy(d + 32 * i, c->digest, 32);
     }
-    if ((rc = irb_batch_build(&tree, d, 3)) != 0 ||
+    if ((rc = irb_batch_build(&tree, d, salts[0], 3)) != 0 ||
         (rc = irb_sign_digest(c->keys[VEC_ALICE], tree.digest, sig)) != 0) {
         return rc;
     }
@@ -812,7 +819,7 @@ build_batch(struct ctx *c) {
         size_t rl = irb_receipt_bytes(INCID, strlen(INCID), i + 1, hash[i], BTIME, rb);
         irb_digest(IRB_DOMAIN_RECEIPT, rb, rl, rd + 32 * i);
     }
-    if ((rc = irb_batch_build(&tree, rd, 3)) != 0 ||
+    if ((rc = irb_batch_build(&tree, rd, salts[3], 3)) != 0 ||
         (rc = irb_sign_digest(c->keys[VEC_BROKER], tree.digest, rsig)) != 0) {
         return rc;
     }
