@@ -6,7 +6,8 @@
  * Batch signatures: every item of every batch size 1..256 verifies through
  * its proof; the tree matches one computed by hand; any changed byte of a
  * proof, another item, another key or a proof of another size fails; the
- * cache of verified triples never accepts a signature that was not checked.
+ * cache of verified triples never accepts a signature that was not checked;
+ * no proof shows another item's digest.
  */
 #include "check.h"
 
@@ -248,6 +249,16 @@ test_batch_flips(void) {
     items(d, 37);
     CHECK_EQ(irb_batch_build(&b, d[0], NULL, 37), 0);
     CHECK_EQ(irb_sign_digest(k, b.digest, sig), 0);
+    /* No proof shows another item's digest: its siblings are salted. */
+    for (size_t i = 0; i < 37; i++) {
+        len = irb_batch_proof(&b, i, proof);
+        for (size_t at = IRB_PROOF_MIN; at + 32 <= len; at += 32) {
+            for (size_t j = 0; j < 37; j++) {
+                accepted += memcmp(proof + at, d[j], 32) == 0;
+            }
+        }
+    }
+    CHECK_EQ(accepted, 0);
     len = irb_batch_proof(&b, 21, proof);
     CHECK_EQ(irb_verify_item(pk, d[21], sig, proof, len, &cache), 0);
     CHECK_EQ(cache.used, 1);
