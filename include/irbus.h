@@ -427,11 +427,12 @@ IRBUS_EXPORT IRBUS_NODISCARD int irbus_publish(irbus_client *c, const struct irb
  *
  * @param[out] token  identifies this publish in irbus_publish_result:
  *                    never 0, never used twice by one client.
- * @return 0 (sent or held); IRBUS_EINVAL (as irbus_publish, or token NULL);
- *         IRBUS_ELIMIT (IRBUS_PIPELINE_MAX publishes are held: collect an
- *         answer with irbus_publish_result first; nothing was sent);
- *         IRBUS_ETIMEOUT (no connection to the broker was ready within the
- *         client's timeout; nothing was sent); IRBUS_EIO.
+ * @return 0 (sent or held: its outcome comes from irbus_publish_result,
+ *         also when it could not be sent: IRBUS_ETIMEOUT when no connection
+ *         to the broker was ready within the client's timeout, IRBUS_EIO);
+ *         IRBUS_EINVAL (as irbus_publish, or token NULL); IRBUS_ELIMIT
+ *         (IRBUS_PIPELINE_MAX publishes are held: collect an answer with
+ *         irbus_publish_result first; nothing was sent); IRBUS_ENOMEM.
  */
 IRBUS_EXPORT IRBUS_NODISCARD int irbus_publish_send(irbus_client *c, const struct irbus_publish *p,
                                                     uint64_t *token);
