@@ -397,8 +397,10 @@ fake_handle(struct fake *fk, const zmq_msg_t *ident, const uint8_t *p, size_t le
             memcpy(fk->env, f->env.p, f->env.len);
             fk->env_len = f->env.len;
             memcpy(fk->sig, f->sig.p, 64);
-            memcpy(fk->proof, f->proof.p, f->proof.len);
-            fk->proof_len = f->proof.len;
+            fk->proof_len = f->proof.len; /* 0 for a publish signed alone */
+            if (f->proof.len > 0) {
+                memcpy(fk->proof, f->proof.p, f->proof.len);
+            }
         }
         /* A delivery overtakes the receipt: the client must queue it. */
         fake_deliver(fk, ident, 100, 0);
