@@ -140,6 +140,8 @@ struct irb_loop {
     struct verifier v;
     uint8_t rd[BATCH_MAX][32]; /* the batch's receipt digests */
     struct irb_batch tree;     /* and their tree, when there are two or more */
+    struct irb_frame df;       /* the deliver being filled (pump) */
+    uint8_t *dbuf;             /* IRB_MAX_FRAME: its records' bytes */
 };
 
 static int
@@ -1094,10 +1096,32 @@ wanted(const struct irb_broker *b, const struct irb_incident *in, const struct i
                &rule) == 0;
 }
 
+/* Add stored record r to frame out as its next record, copying its bytes
+ * to buf at *used (they live only as long as the store's read
+ * transaction). The caller has checked that they fit. */
+static void
+record_add(struct irb_frame *out, uint8_t *buf, size_t *used, const struct irb_stored *r) {
+    struct irb_record *rec = &out->records[out->nrecords++];
+
+    memset(rec, 0, sizeof *rec);
+    rec->seq = r->seq;
+    rec->btime = r->btime;
+    memcpy(buf + *used, r->env, r->envlen);
+    rec->env = (irb_bin){buf + *used, r->envlen};
+    *used += r->envlen;
+    memcpy(buf + *used, r->sig, 64);
+    rec->sig = (irb_bin){buf + *used, 64};
+    *used += 64;
+    if (r->prooflen > 0) {
+        memcpy(buf + *used, r->proof, r->prooflen);
+        rec->proof = (irb_bin){buf + *used, r->prooflen};
+        *used += r->prooflen;
+    }
+}
+
 static int
 hist_cb(void *ctx, const struct irb_stored *r) {
     struct hist *h = ctx;
-    struct irb_record *rec;
 
     if (h->out->nrecords >= h->limit) {
         return 1;
@@ -1106,21 +1130,7 @@ hist_cb(void *ctx, const struct irb_stored *r) {
         if (h->used + r->envlen + 64 + r->prooflen + 64 > h->cap) {
             return 1; /* the frame is full: `next` says where to go on */
         }
-        rec = &h->out->records[h->out->nrecords++];
-        memset(rec, 0, sizeof *rec);
-        rec->seq = r->seq;
-        rec->btime = r->btime;
-        memcpy(h->buf + h->used, r->env, r->envlen);
-        rec->env = (irb_bin){h->buf + h->used, r->envlen};
-        h->used += r->envlen;
-        memcpy(h->buf + h->used, r->sig, 64);
-        rec->sig = (irb_bin){h->buf + h->used, 64};
-        h->used += 64;
-        if (r->prooflen > 0) {
-            memcpy(h->buf + h->used, r->proof, r->prooflen);
-            rec->proof = (irb_bin){h->buf + h->used, r->prooflen};
-            h->used += r->prooflen;
-        }
+        record_add(h->out, h->buf, &h->used, r);
     }
     h->next = r->seq + 1;
     return 0;
@@ -1441,64 +1451,90 @@ receive_batch(struct irb_broker *b) {
 
 /* ---- delivery ----------------------------------------------------------- */
 
+/* One `deliver` frame carries the records a subscription may take now: at
+ * most IRB_MAX_RECORDS, and while their bytes stay within IRB_DELIVER_BYTES
+ * (the first always goes). */
 struct pump {
     struct irb_broker *b;
     struct irb_conn *c;
     const struct irb_participant *p;
     struct irb_sub *s;
+    struct irb_frame *f; /* the deliver being filled */
+    uint8_t *buf;        /* its records' bytes (IRB_MAX_FRAME) */
+    size_t used;
+    uint64_t bytes; /* their envelope bytes */
+    uint64_t next;  /* where the subscription goes on once f is sent */
     int gone;
 };
 
 static int
 pump_cb(void *ctx, const struct irb_stored *r) {
     struct pump *pu = ctx;
-    struct irb_frame f;
+    const struct irb_sub *s = pu->s;
+    uint64_t n = pu->f->nrecords;
+
+    if (wanted(pu->b, s->in, pu->p, s->channels, r)) {
+        /* Each record takes one credit and one of the connection's queued
+         * deliveries; the byte budget bounds what a subscriber that stops
+         * reading leaves queued in the broker, whatever its credit. */
+        if (n == s->credit || n == IRB_MAX_RECORDS || pu->c->queued + n >= IRB_CONN_DELIVERIES ||
+            (s->inflight + pu->bytes != 0 &&
+             s->inflight + pu->bytes + r->envlen > IRB_MAX_INFLIGHT_BYTES) ||
+            (n > 0 && pu->used + r->envlen + 64 + r->prooflen > IRB_DELIVER_BYTES)) {
+            return 1;
+        }
+        record_add(pu->f, pu->buf, &pu->used, r);
+        pu->bytes += r->envlen;
+    }
+    pu->next = r->seq + 1;
+    return 0;
+}
+
+/* Push what subscription pu->s may take now, a frame at a time, until its
+ * credit, its byte budget, the connection's queue or the log runs out. */
+static void
+pump_sub(struct pump *pu) {
+    struct irb_sub *s = pu->s;
+    struct irb_frame *f = pu->f;
     int rc;
 
-    if (pu->s->credit == 0) {
-        return 1;
+    while (s->credit > 0 && s->inflight < IRB_MAX_INFLIGHT_BYTES &&
+           pu->c->queued < IRB_CONN_DELIVERIES && s->next <= s->in->head) {
+        memset(f, 0, offsetof(struct irb_frame, records));
+        pu->used = 0;
+        pu->bytes = 0;
+        pu->next = s->next;
+        (void)irb_store_scan(pu->b->store, s->in->id, strlen(s->in->id), s->next, s->in->head,
+                             pump_cb, pu);
+        if (f->nrecords > 0) {
+            f->v = 1;
+            f->t = IRB_T_DELIVER;
+            f->sub = s->id;
+            f->incident = (irb_str){s->in->id, strlen(s->in->id)};
+            rc = send_to(pu->b, &pu->c->peer, f);
+            if (rc == -EAGAIN) {
+                return; /* its queue is full: resume from s->next later */
+            }
+            if (rc != 0) {
+                pu->gone = 1;
+                return;
+            }
+            s->credit -= f->nrecords;
+            s->inflight += pu->bytes;
+            s->inflight_n += f->nrecords;
+            pu->c->queued += f->nrecords;
+        }
+        if (pu->next == s->next) {
+            return; /* nothing read: the store failed, try again later */
+        }
+        s->next = pu->next;
     }
-    if (wanted(pu->b, pu->s->in, pu->p, pu->s->channels, r)) {
-        /* The byte budget bounds what a subscriber that stops reading
-         * leaves queued in the broker, whatever its credit. */
-        if ((pu->s->inflight != 0 && pu->s->inflight + r->envlen > IRB_MAX_INFLIGHT_BYTES) ||
-            pu->c->queued >= IRB_CONN_DELIVERIES) {
-            return 1;
-        }
-        memset(&f, 0, offsetof(struct irb_frame, records));
-        f.v = 1;
-        f.t = IRB_T_DELIVER;
-        f.sub = pu->s->id;
-        f.incident = (irb_str){pu->s->in->id, strlen(pu->s->in->id)};
-        f.seq = r->seq;
-        f.btime = r->btime;
-        f.env = (irb_bin){r->env, r->envlen};
-        f.sig = (irb_bin){r->sig, 64};
-        if (r->prooflen > 0) {
-            f.proof = (irb_bin){r->proof, r->prooflen};
-            f.present |= IRB_BIT(IRB_FI_PROOF);
-        }
-        rc = send_to(pu->b, &pu->c->peer, &f);
-        if (rc == -EAGAIN) {
-            return 1; /* its queue is full: resume from this record later */
-        }
-        if (rc != 0) {
-            pu->gone = 1;
-            return 1;
-        }
-        pu->s->credit--;
-        pu->s->inflight += r->envlen;
-        pu->s->inflight_n++;
-        pu->c->queued++;
-    }
-    pu->s->next = r->seq + 1;
-    return 0;
 }
 
 static void
 pump(struct irb_broker *b) {
     for (size_t i = 0; i < b->nconns;) {
-        struct pump pu = {b, b->conns[i], NULL, NULL, 0};
+        struct pump pu = {b, b->conns[i], NULL, NULL, &b->loop->df, b->loop->dbuf, 0, 0, 0, 0};
         pu.p = conn_participant(b, pu.c);
         if (pu.p == NULL) {
             /* revoked or rotated away: nothing more is delivered */
@@ -1507,11 +1543,7 @@ pump(struct irb_broker *b) {
         }
         for (size_t k = 0; k < pu.c->nsubs && !pu.gone; k++) {
             pu.s = &pu.c->subs[k];
-            if (pu.s->credit > 0 && pu.s->inflight < IRB_MAX_INFLIGHT_BYTES &&
-                pu.c->queued < IRB_CONN_DELIVERIES && pu.s->next <= pu.s->in->head) {
-                (void)irb_store_scan(b->store, pu.s->in->id, strlen(pu.s->in->id), pu.s->next,
-                                     pu.s->in->head, pump_cb, &pu);
-            }
+            pump_sub(&pu);
         }
         if (pu.gone) {
             irb_info("connection_gone participant=%s", pu.c->user);
@@ -1527,6 +1559,7 @@ loop_free(struct irb_loop **lp) {
     struct irb_loop *l = *lp;
 
     if (l != NULL) {
+        free(l->dbuf);
         free(l->slots);
         free(l);
         *lp = NULL;
@@ -1541,6 +1574,7 @@ irb_broker_run(struct irb_broker *b) {
 
     b->loop = calloc(1, sizeof *b->loop);
     if (b->loop == NULL || (b->loop->slots = calloc(BATCH_MAX, sizeof(struct slot))) == NULL ||
+        (b->loop->dbuf = malloc(IRB_MAX_FRAME)) == NULL ||
         verifier_start(&b->loop->v, verify_threads(b->cfg.verify_threads)) != 0) {
         irb_error("loop_start_failed reason=out_of_memory");
         loop_free(&b->loop);

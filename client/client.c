@@ -95,6 +95,11 @@ struct irbus_client {
     zmq_msg_t in;        /* the last frame read from the socket */
     int in_open;
     struct queued *qhead, *qtail;
+    /* The deliver being handed out, a record at a time: its bytes (taken
+     * off the queue), decoded in dl, and the next record to hand out. */
+    struct queued *dlq;
+    struct irb_frame *dl;
+    uint32_t dl_next;
     struct sub_state subs[IRB_MAX_SUBS];
     size_t nsubs;
     uint64_t unreported; /* deliveries consumed and not yet reported, all subs */
@@ -492,6 +497,19 @@ frame_type(irbus_client *c, const uint8_t *p, size_t len) {
     return c->f->t;
 }
 
+/* Drop every queued frame, and the deliver being handed out. */
+static void
+queue_clear(irbus_client *c) {
+    while (c->qhead != NULL) {
+        struct queued *q = c->qhead;
+        c->qhead = q->next;
+        free(q);
+    }
+    c->qtail = NULL;
+    free(c->dlq);
+    c->dlq = NULL;
+}
+
 /* Drain the socket monitor: if a connection was lost while subscriptions
  * existed, forget them and remember to say so (reset_pending); if it was
  * lost while pipelined publishes waited, settle them with IRBUS_ERESET. */
@@ -533,12 +551,7 @@ check_reset(irbus_client *c) {
         c->nending = 0;
         c->unreported = 0;
         c->reset_pending = 1;
-        while (c->qhead != NULL) {
-            struct queued *q = c->qhead;
-            c->qhead = q->next;
-            free(q);
-        }
-        c->qtail = NULL;
+        queue_clear(c);
     }
     /* Deliveries already here are dropped with the rest; an answer to a
      * pipelined publish is as good as ever (its receipt verifies or not),
@@ -886,13 +899,14 @@ irbus_client_new(const irbus_key *key, const char *endpoint,
     c->out = malloc(IRB_MAX_FRAME);
     c->env = malloc(IRB_MAX_ENV);
     c->f = malloc(sizeof *c->f);
+    c->dl = malloc(sizeof *c->dl);
     c->e = malloc(sizeof *c->e);
     c->pipe = calloc(IRBUS_PIPELINE_MAX, sizeof *c->pipe);
     c->tree = malloc(sizeof *c->tree);
     c->bf = malloc(sizeof *c->bf);
     own_sk = sodium_malloc(32);
-    if (c->out == NULL || c->env == NULL || c->f == NULL || c->e == NULL || c->pipe == NULL ||
-        c->tree == NULL || c->bf == NULL || own_sk == NULL) {
+    if (c->out == NULL || c->env == NULL || c->f == NULL || c->dl == NULL || c->e == NULL ||
+        c->pipe == NULL || c->tree == NULL || c->bf == NULL || own_sk == NULL) {
         rc = IRBUS_ENOMEM;
         goto out;
     }
@@ -962,11 +976,7 @@ irbus_client_destroy(irbus_client **cp) {
     }
     c = *cp;
     in_close(c);
-    while (c->qhead != NULL) {
-        struct queued *q = c->qhead;
-        c->qhead = q->next;
-        free(q);
-    }
+    queue_clear(c);
     if (c->mon != NULL) {
         zmq_close(c->mon);
     }
@@ -980,6 +990,7 @@ irbus_client_destroy(irbus_client **cp) {
     free(c->out);
     free(c->env);
     free(c->f);
+    free(c->dl);
     free(c->e);
     for (size_t i = 0; c->pipe != NULL && i < IRBUS_PIPELINE_MAX; i++) {
         free(c->pipe[i].env); /* held, never sent */
@@ -1529,15 +1540,12 @@ irbus_unsubscribe(irbus_client *c, uint64_t sub) {
 /* A delivery that is not for one of our subscriptions (one just ended). */
 #define DROPPED 1
 
-/* Turn the bytes of a deliver or notice frame into a verified message, or
- * DROPPED. */
+/* Turn the bytes of a notice or `ended` frame into what irbus_receive
+ * reports (a verified message, or the end of a subscription), or DROPPED.
+ * Anything else here is IRBUS_EBADSIG. */
 static int
-take_delivery(irbus_client *c, const uint8_t *p, size_t len, irbus_message **mp) {
+take_unsolicited(irbus_client *c, const uint8_t *p, size_t len, irbus_message **mp) {
     struct irb_frame *f = c->f;
-    uint64_t sub, seq, btime;
-    irb_str incident;
-    irb_bin env, sig, proof;
-    int rc;
 
     if (irb_wire_decode(p, len, f) != 0) {
         return IRBUS_EBADSIG;
@@ -1563,30 +1571,74 @@ take_delivery(irbus_client *c, const uint8_t *p, size_t len, irbus_message **mp)
         copy_str(c->last_error, sizeof c->last_error, f->msg.p, f->msg.len);
         return f->code >= 300 && f->code <= 399 ? -(int)f->code : IRBUS_EREVOKED;
     }
-    if (f->t != IRB_T_DELIVER) {
-        return IRBUS_EBADSIG;
-    }
+    return IRBUS_EBADSIG;
+}
+
+/* Hand out the next record of the deliver in c->dl as a verified message,
+ * or DROPPED. */
+static int
+take_record(irbus_client *c, irbus_message **mp) {
+    const struct irb_frame *f = c->dl;
+    const struct irb_record *rec = &f->records[c->dl_next++];
+
     if (sub_find(c, f->sub) < 0 && !sub_ending(c, f->sub, 0)) {
         return DROPPED;
     }
     /* Every delivery used credit, whether or not it verifies. */
-    sub = f->sub;
-    seq = f->seq;
-    btime = f->btime;
-    incident = f->incident;
-    env = f->env;
-    sig = f->sig;
-    proof = f->proof;
-    credit_consumed(c, sub, env.len); /* reuses c->f: the fields above are copies */
-    if ((rc = verify_record(c, &incident, &env, &sig, &proof)) != 0) {
+    credit_consumed(c, f->sub, rec->env.len);
+    if (verify_record(c, &f->incident, &rec->env, &rec->sig, &rec->proof) != 0) {
         return IRBUS_EBADSIG;
     }
-    return message_from_env(c->e, env.p, env.len, sig.p, &proof, sub, &incident, seq, btime, mp);
+    return message_from_env(c->e, rec->env.p, rec->env.len, rec->sig.p, &rec->proof, f->sub,
+                            &f->incident, rec->seq, rec->btime, mp);
+}
+
+/* take_queued's answer when nothing is queued. */
+#define NONE_QUEUED 2
+
+/* Hand out what is queued, in order: the records of a deliver one at a
+ * time, a notice, an `ended`. Returns what irbus_receive reports, or
+ * NONE_QUEUED. */
+static int
+take_queued(irbus_client *c, irbus_message **mp) {
+    for (;;) {
+        struct queued *q;
+        int rc;
+
+        if (c->dlq != NULL) {
+            if (c->dl_next < c->dl->nrecords) {
+                if ((rc = take_record(c, mp)) != DROPPED) {
+                    return rc;
+                }
+                continue;
+            }
+            free(c->dlq);
+            c->dlq = NULL;
+        }
+        if ((q = c->qhead) == NULL) {
+            return NONE_QUEUED;
+        }
+        c->qhead = q->next;
+        if (c->qhead == NULL) {
+            c->qtail = NULL;
+        }
+        if (irb_wire_decode(q->bytes, q->len, c->dl) == 0 && c->dl->t == IRB_T_DELIVER) {
+            c->dlq = q; /* c->dl borrows its bytes until its records are out */
+            c->dl_next = 0;
+            continue;
+        }
+        rc = take_unsolicited(c, q->bytes, q->len, mp);
+        free(q);
+        if (rc != DROPPED) {
+            return rc;
+        }
+    }
 }
 
 int
 irbus_receive(irbus_client *c, int timeout_ms, irbus_message **mp) {
     int64_t deadline;
+    int rc;
 
     if (c == NULL || mp == NULL) {
         return IRBUS_EINVAL;
@@ -1598,24 +1650,14 @@ irbus_receive(irbus_client *c, int timeout_ms, irbus_message **mp) {
         c->reset_pending = 0;
         return IRBUS_ERESET;
     }
-    while (c->qhead != NULL) {
-        struct queued *q = c->qhead;
-        int rc;
-        c->qhead = q->next;
-        if (c->qhead == NULL) {
-            c->qtail = NULL;
-        }
-        rc = take_delivery(c, q->bytes, q->len, mp);
-        free(q);
-        if (rc != DROPPED) {
-            return rc;
-        }
+    if ((rc = take_queued(c, mp)) != NONE_QUEUED) {
+        return rc;
     }
     deadline = deadline_after(timeout_ms);
     for (;;) {
         const uint8_t *p;
         size_t len;
-        int rc, t;
+        int t;
 
         rc = read_frame_watch(c, deadline, 1, &p, &len);
         if (rc == MONITOR_EVENT) {
@@ -1631,7 +1673,9 @@ irbus_receive(irbus_client *c, int timeout_ms, irbus_message **mp) {
         }
         t = frame_type(c, p, len);
         if (unsolicited(t)) {
-            if ((rc = take_delivery(c, p, len, mp)) != DROPPED) {
+            /* Queued, as a deliver's records are handed out one at a
+             * time and outlive the next read. */
+            if ((rc = sort_frame(c, p, len, t)) != 0 || (rc = take_queued(c, mp)) != NONE_QUEUED) {
                 return rc;
             }
         } else if (t >= 0) {

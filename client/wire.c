@@ -244,8 +244,7 @@ static const struct spec type_specs[IRB_T_COUNT] = {
     [IRB_T_SUBSCRIBE] = {F(V) | F(T) | F(ID) | F(INCIDENT) | F(CHANNELS) | F(FROM) | F(CREDIT), 0},
     [IRB_T_UNSUBSCRIBE] = {F(V) | F(T) | F(ID) | F(SUB), 0},
     [IRB_T_CREDIT] = {F(V) | F(T) | F(ID) | F(SUB) | F(CREDIT) | F(BYTES), 0},
-    [IRB_T_DELIVER] = {F(V) | F(T) | F(SUB) | F(INCIDENT) | F(SEQ) | F(BTIME) | F(ENV) | F(SIG),
-                       F(PROOF)},
+    [IRB_T_DELIVER] = {F(V) | F(T) | F(SUB) | F(INCIDENT) | F(RECORDS), 0},
     [IRB_T_ACK] = {F(V) | F(T) | F(ID) | F(INCIDENT) | F(SEQ), 0},
     [IRB_T_HISTORY] = {F(V) | F(T) | F(ID) | F(INCIDENT) | F(CHANNELS) | F(FROM) | F(LIMIT),
                        F(UNTIL)},
@@ -618,7 +617,13 @@ irb_wire_decode(const uint8_t *buf, size_t len, struct irb_frame *f) {
     if (!(f->present & F(V)) || !(f->present & F(T))) {
         return IRBUS_EMISSING;
     }
-    return check_fields(f->present, type_specs[f->t].required, type_specs[f->t].optional);
+    if ((rc = check_fields(f->present, type_specs[f->t].required, type_specs[f->t].optional)) !=
+        0) {
+        return rc;
+    }
+    /* A deliver carries at least one record (a history result may be
+     * empty). */
+    return f->t == IRB_T_DELIVER && f->nrecords == 0 ? IRBUS_ECOUNT : 0;
 }
 
 int

@@ -27,13 +27,17 @@
 #define IRB_MAX_ENV     (IRB_MAX_PAYLOAD + 16384) /* signed envelope bytes */
 #define IRB_MIN_PROOF   (4 + 16)                  /* a batch signature's proof */
 #define IRB_MAX_PROOF   (4 + 16 + 8 * 32)
-#define IRB_MAX_ID      64    /* bytes in an id */
-#define IRB_MAX_TEXT    256   /* bytes in a title or name */
-#define IRB_MAX_ERRMSG  512   /* bytes in an error message */
-#define IRB_MAX_CTYPE   64    /* bytes in a content type */
-#define IRB_MAX_TO      64    /* entries in `to` */
-#define IRB_MAX_RECORDS 256   /* records in one history result; also the largest `limit` */
-#define IRB_MAX_CREDIT  65536 /* credit granted in one request */
+#define IRB_MAX_ID      64  /* bytes in an id */
+#define IRB_MAX_TEXT    256 /* bytes in a title or name */
+#define IRB_MAX_ERRMSG  512 /* bytes in an error message */
+#define IRB_MAX_CTYPE   64  /* bytes in a content type */
+#define IRB_MAX_TO      64  /* entries in `to` */
+#define IRB_MAX_RECORDS 256 /* records in one history result or deliver; the largest `limit` */
+/* A deliver's records: the broker adds one more only while the bytes of
+ * their envelopes, signatures and proofs stay within this; its first record
+ * goes alone whatever its size. */
+#define IRB_DELIVER_BYTES (256u << 10)
+#define IRB_MAX_CREDIT    65536 /* credit granted in one request */
 /* Envelope bytes the broker keeps pushed to one subscription beyond what the
  * client has reported consumed (credit.bytes); one delivery may exceed it
  * when nothing is in flight. A client reports at the latest when it has

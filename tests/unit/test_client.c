@@ -306,25 +306,31 @@ fake_send(struct fake *fk, const zmq_msg_t *ident, struct irb_frame *a) {
     zmq_send(fk->sock, fk->out, (size_t)n, 0);
 }
 
+/* One deliver of records first .. first+count-1; record `tamper` (0: none)
+ * has its last payload byte changed. */
 static void
-fake_deliver(struct fake *fk, const zmq_msg_t *ident, uint64_t seq, int tamper) {
-    static uint8_t env[4096];
+fake_deliver(struct fake *fk, const zmq_msg_t *ident, uint64_t first, uint32_t count,
+             uint64_t tamper) {
+    static uint8_t env[4][4096];
 
-    memcpy(env, fk->env, fk->env_len);
-    if (tamper) {
-        env[fk->env_len - 1] ^= 0x01; /* last byte of the payload */
-    }
     memset(&fk->a, 0, offsetof(struct irb_frame, records));
     fk->a.t = IRB_T_DELIVER;
     fk->a.sub = FAKE_SUB + (fk->subs > 0 ? fk->subs - 1 : 0);
     fk->a.incident = (irb_str){"INC-1", 5};
-    fk->a.seq = seq;
-    fk->a.btime = 1795435200000ULL + seq;
-    fk->a.env = (irb_bin){env, fk->env_len};
-    fk->a.sig = (irb_bin){fk->sig, 64};
-    if (fk->proof_len > 0) {
-        fk->a.proof = (irb_bin){fk->proof, fk->proof_len};
-        fk->a.present |= IRB_BIT(IRB_FI_PROOF);
+    fk->a.nrecords = count;
+    for (uint32_t i = 0; i < count && i < 4; i++) {
+        uint64_t seq = first + i;
+        memcpy(env[i], fk->env, fk->env_len);
+        if (seq == tamper) {
+            env[i][fk->env_len - 1] ^= 0x01; /* last byte of the payload */
+        }
+        fk->a.records[i] =
+            (struct irb_record){0,
+                                seq,
+                                1795435200000ULL + seq,
+                                {env[i], fk->env_len},
+                                {fk->sig, 64},
+                                {fk->proof_len > 0 ? fk->proof : NULL, fk->proof_len}};
     }
     fake_send(fk, ident, &fk->a);
 }
@@ -403,7 +409,7 @@ fake_handle(struct fake *fk, const zmq_msg_t *ident, const uint8_t *p, size_t le
             }
         }
         /* A delivery overtakes the receipt: the client must queue it. */
-        fake_deliver(fk, ident, 100, 0);
+        fake_deliver(fk, ident, 100, 1, 0);
         /* A stale answer to an old request id must be ignored. */
         fake_error(fk, ident, f->id + 1000, 402, "stale");
         inc = fk->e.incident.len == 6 && memcmp(fk->e.incident.p, "FORGED", 6) == 0 ? "FORGED"
@@ -424,12 +430,14 @@ fake_handle(struct fake *fk, const zmq_msg_t *ident, const uint8_t *p, size_t le
         fk->a.sub = FAKE_SUB + fk->subs++; /* never reused, like the broker's */
         fk->a.present = IRB_BIT(IRB_FI_SUB);
         fake_send(fk, ident, &fk->a);
-        for (uint64_t s = 1; fk->env_len > 0 && s <= 6; s++) { /* once it has an envelope */
-            fake_deliver(fk, ident, s, s == 3);
+        if (fk->env_len > 0) { /* once it has an envelope: 1-2, 3-5, 6 */
+            fake_deliver(fk, ident, 1, 2, 3);
+            fake_deliver(fk, ident, 3, 3, 3);
+            fake_deliver(fk, ident, 6, 1, 3);
         }
         return;
     case IRB_T_UNSUBSCRIBE:
-        fake_deliver(fk, ident, 99, 0); /* was on its way: the client drops it */
+        fake_deliver(fk, ident, 98, 2, 0); /* was on its way: the client drops it */
         memset(&fk->a, 0, offsetof(struct irb_frame, records));
         fk->a.t = IRB_T_OK;
         fk->a.id = f->id;
@@ -661,7 +669,8 @@ test_with_fake_broker(void) {
     CHECK_EQ(irbus_unsubscribe(c, FAKE_SUB), 0);
     CHECK_EQ(irbus_unsubscribe(c, FAKE_SUB), IRBUS_ENOTFOUND);
 
-    /* Subscribe with a window of 4: six deliveries, the third tampered. */
+    /* Subscribe with a window of 4: six deliveries in three frames, the
+     * first record of the second frame tampered. */
     CHECK_EQ(irbus_subscribe(c, "INC-1", "findings,status", IRBUS_FROM_START, 4, &sub), 0);
     CHECK_EQ(sub, FAKE_SUB + 1);
     got = bad = 0;

@@ -298,10 +298,8 @@ build_others(struct ctx *c) {
     c->f.t = IRB_T_DELIVER;
     c->f.sub = 1;
     c->f.incident = STR(INCID);
-    c->f.seq = 1;
-    c->f.btime = BTIME;
-    c->f.env = (irb_bin){env1, env1len};
-    c->f.sig = BIN(sig1);
+    c->f.nrecords = 1;
+    c->f.records[0] = (struct irb_record){0, 1, BTIME, {env1, env1len}, {sig1, 64}, {NULL, 0}};
     if ((rc = emit(c, "deliver")) != 0) {
         return rc;
     }
@@ -578,6 +576,17 @@ build_malformed(struct ctx *c) {
     kv_uint(&r, "seq", 1);
     TRY(bad_raw(c, "field_not_for_type", &r, IRBUS_EUNKNOWNFIELD,
                 "seq is defined, but not for ok"));
+
+    raw_init(&r);
+    irb_mp_write_map(&r.w, 5);
+    kv_uint(&r, "v", 1);
+    kv_str(&r, "t", "deliver");
+    kv_uint(&r, "sub", 1);
+    kv_str(&r, "incident", INCID);
+    irb_mp_write_cstr(&r.w, "records");
+    irb_mp_write_array(&r.w, 0);
+    TRY(bad_raw(c, "deliver_no_records", &r, IRBUS_ECOUNT,
+                "a deliver carries at least one record"));
 
     raw_init(&r);
     irb_mp_write_map(&r.w, 3);
