@@ -236,32 +236,90 @@ irb_batch_digest_of(const uint8_t item[IRB_DIGEST_BYTES], const uint8_t *proof, 
     return 0;
 }
 
+/* The entry of the cache for (pk, sig) over a batch of n items, or NULL. */
+static struct irb_seal *
+seal_find(struct irb_seal_cache *cache, const uint8_t *pk, const uint8_t *sig, size_t n) {
+    for (unsigned k = 0; cache != NULL && k < cache->used; k++) {
+        struct irb_seal *e = &cache->s[k];
+        if (((size_t)e->proof[0] << 8 | e->proof[1]) == n && memcmp(e->t, pk, 32) == 0 &&
+            memcmp(e->t + 32 + IRB_DIGEST_BYTES, sig, IRB_SIG_BYTES) == 0) {
+            return e;
+        }
+    }
+    return NULL;
+}
+
+/* Does item i's path, at level lv (node idx, computed node, and the
+ * siblings from sib to the end of its proof), meet the verified path of
+ * entry e? */
+static int
+path_meets(const struct irb_seal *e, size_t lv, size_t idx, const uint8_t *node, const uint8_t *sib,
+           const uint8_t *end) {
+    size_t tail = (size_t)(end - sib);
+
+    return (e->i >> lv) == idx && tail <= e->prooflen - IRB_PROOF_MIN &&
+           memcmp(e->path[lv], node, IRB_DIGEST_BYTES) == 0 &&
+           memcmp(e->proof + e->prooflen - tail, sib, tail) == 0;
+}
+
 int
 irb_verify_item(const uint8_t pk[IRBUS_PUBLIC_KEY_BYTES], const uint8_t item[IRB_DIGEST_BYTES],
                 const uint8_t sig[IRB_SIG_BYTES], const uint8_t *proof, size_t prooflen,
                 struct irb_seal_cache *cache) {
-    uint8_t t[32 + IRB_DIGEST_BYTES + IRB_SIG_BYTES];
+    uint8_t path[IRB_TREE_LEVELS][IRB_DIGEST_BYTES], digest[IRB_DIGEST_BYTES];
+    const uint8_t *sib, *end = proof + prooflen;
+    struct irb_seal *e;
+    size_t n, i, lv = 0, idx;
 
     if (prooflen == 0) {
         return irb_verify_digest(pk, item, sig);
     }
-    memcpy(t, pk, 32);
-    if (irb_batch_digest_of(item, proof, prooflen, t + 32) != 0) {
+    if (proof == NULL || irb_proof_len(proof, prooflen) != prooflen) {
         return IRBUS_EBADSIG;
     }
-    memcpy(t + 32 + IRB_DIGEST_BYTES, sig, IRB_SIG_BYTES);
-    if (cache != NULL) {
-        for (size_t k = 0; k < cache->used; k++) {
-            if (memcmp(cache->t[k], t, sizeof t) == 0) {
-                return 0;
-            }
+    n = (size_t)proof[0] << 8 | proof[1];
+    i = idx = (size_t)proof[2] << 8 | proof[3];
+    sib = proof + IRB_PROOF_MIN;
+    e = seal_find(cache, pk, sig, n);
+    leaf_of(proof + 4, item, path[0]);
+    for (size_t w = n;; w = (w + 1) / 2, idx /= 2) {
+        if (e != NULL && path_meets(e, lv, idx, path[lv], sib, end)) {
+            /* The rest of the way is e's, which led to a verified
+             * signature; e now remembers this item. */
+            memcpy(e->path, path, lv * IRB_DIGEST_BYTES);
+            memcpy(e->proof, proof, prooflen);
+            e->prooflen = prooflen;
+            e->i = i;
+            return 0;
         }
+        if (w <= 1) {
+            break;
+        }
+        if ((idx ^ 1) >= w) {
+            memcpy(path[lv + 1], path[lv], IRB_DIGEST_BYTES); /* carried up */
+        } else {
+            if (idx & 1) {
+                node_of(sib, path[lv], path[lv + 1]);
+            } else {
+                node_of(path[lv], sib, path[lv + 1]);
+            }
+            sib += IRB_DIGEST_BYTES;
+        }
+        lv++;
     }
-    if (irb_verify_digest(pk, t + 32, sig) != 0) {
+    batch_digest(n, path[lv], digest);
+    if (irb_verify_digest(pk, digest, sig) != 0) {
         return IRBUS_EBADSIG;
     }
     if (cache != NULL) {
-        memcpy(cache->t[cache->next], t, sizeof t);
+        e = &cache->s[cache->next];
+        memcpy(e->t, pk, 32);
+        memcpy(e->t + 32, digest, IRB_DIGEST_BYTES);
+        memcpy(e->t + 32 + IRB_DIGEST_BYTES, sig, IRB_SIG_BYTES);
+        memcpy(e->path, path, (lv + 1) * IRB_DIGEST_BYTES);
+        memcpy(e->proof, proof, prooflen);
+        e->prooflen = prooflen;
+        e->i = i;
         if (cache->used < IRB_SEAL_CACHE) {
             cache->used++;
         }

@@ -99,12 +99,26 @@ size_t irb_proof_len(const uint8_t *p, size_t len);
 int irb_batch_digest_of(const uint8_t item[IRB_DIGEST_BYTES], const uint8_t *proof, size_t len,
                         uint8_t out[IRB_DIGEST_BYTES]);
 
-/* Triples (key, signed digest, signature) that verified, so that the items
- * of one batch cost one Ed25519 verification. Keyed on all three: a stored
- * signature is always one that verifies. One per verifying thread. */
-#define IRB_SEAL_CACHE 8
+/* Batch signatures that verified, so that the items of one batch cost one
+ * Ed25519 verification. Each entry holds the triple (key, batch digest,
+ * signature), keyed on all three (a stored signature is always one that
+ * verifies), and the last item verified under it: its index, proof and the
+ * nodes of its path (path[0] its leaf, path[l] its node at level l, up to
+ * the root). A later item of the batch whose path meets that one is
+ * verified once its node equals the stored node and its remaining siblings
+ * equal the stored ones: exactly what hashing on to the root would show,
+ * so neighbours cost a leaf and a node or two, not the whole path. One per
+ * verifying thread. */
+#define IRB_SEAL_CACHE  8
+#define IRB_TREE_LEVELS 9 /* levels of a tree of IRB_BATCH_MAX items, root included */
+struct irb_seal {
+    uint8_t t[32 + IRB_DIGEST_BYTES + IRB_SIG_BYTES];
+    size_t i, prooflen;
+    uint8_t proof[IRB_PROOF_MAX];
+    uint8_t path[IRB_TREE_LEVELS][IRB_DIGEST_BYTES];
+};
 struct irb_seal_cache {
-    uint8_t t[IRB_SEAL_CACHE][32 + IRB_DIGEST_BYTES + IRB_SIG_BYTES];
+    struct irb_seal s[IRB_SEAL_CACHE];
     unsigned used, next; /* entries filled; the one to replace next */
 };
 

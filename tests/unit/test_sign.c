@@ -6,8 +6,10 @@
  * Batch signatures: every item of every batch size 1..256 verifies through
  * its proof; the tree matches one computed by hand; any changed byte of a
  * proof, another item, another key or a proof of another size fails; the
- * cache of verified triples never accepts a signature that was not checked;
- * no proof shows another item's digest.
+ * cache of verified triples never accepts a signature that was not checked,
+ * and its shortcut through a path already verified accepts every item of
+ * the batch and no changed proof or digest; no proof shows another item's
+ * digest.
  */
 #include "check.h"
 
@@ -281,6 +283,53 @@ test_batch_flips(void) {
     irbus_key_destroy(&k);
 }
 
+/* The cache's shortcut: with another item of the batch verified, each item
+ * verifies through the path they share, and a change of any byte of its
+ * proof or of its digest still fails (one bit per byte, the bit moving
+ * along). Also the items in order, and backwards, through one entry. */
+static void
+test_batch_shared_paths(void) {
+    static uint8_t d[37][32];
+    static struct irb_batch b;
+    irbus_key *k = key_from(10);
+    const uint8_t *pk = irbus_key_public(k);
+    uint8_t sig[64], proof[IRB_PROOF_MAX];
+    struct irb_seal_cache cache = {0};
+    size_t len, accepted = 0, good = 0;
+
+    items(d, 37);
+    CHECK_EQ(irb_batch_build(&b, d[0], NULL, 37), 0);
+    CHECK_EQ(irb_sign_digest(k, b.digest, sig), 0);
+    for (size_t j = 0; j < 37; j++) {
+        len = irb_batch_proof(&b, 21, proof);
+        good += irb_verify_item(pk, d[21], sig, proof, len, &cache) == 0; /* e remembers 21 */
+        len = irb_batch_proof(&b, j, proof);
+        for (size_t at = 0; at < len; at++) {
+            proof[at] ^= (uint8_t)(1u << (at % 8));
+            accepted += irb_verify_item(pk, d[j], sig, proof, len, &cache) == 0;
+            proof[at] ^= (uint8_t)(1u << (at % 8));
+        }
+        for (size_t at = 0; at < 32; at++) {
+            d[j][at] ^= (uint8_t)(1u << (at % 8));
+            accepted += irb_verify_item(pk, d[j], sig, proof, len, &cache) == 0;
+            d[j][at] ^= (uint8_t)(1u << (at % 8));
+        }
+        good += irb_verify_item(pk, d[j], sig, proof, len, &cache) == 0;
+    }
+    CHECK_EQ(accepted, 0);
+    CHECK_EQ(good, 2 * 37);
+    CHECK_EQ(cache.used, 1); /* one Ed25519 verification for all of them */
+    for (size_t j = 0; j < 37; j++) {
+        len = irb_batch_proof(&b, j, proof);
+        good += irb_verify_item(pk, d[j], sig, proof, len, &cache) == 0;
+        len = irb_batch_proof(&b, 36 - j, proof);
+        good += irb_verify_item(pk, d[36 - j], sig, proof, len, &cache) == 0;
+    }
+    CHECK_EQ(good, 4 * 37);
+    CHECK_EQ(cache.used, 1);
+    irbus_key_destroy(&k);
+}
+
 int
 main(void) {
     CHECK_EQ(irbus_init(), 0);
@@ -291,5 +340,6 @@ main(void) {
     test_batch_spec();
     test_batch_all_sizes();
     test_batch_flips();
+    test_batch_shared_paths();
     return check_done("test_sign");
 }
