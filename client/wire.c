@@ -552,6 +552,7 @@ static int
 decode_map(struct irb_mp_reader *r, const struct field *tab, size_t ntab, void *obj,
            uint64_t *present) {
     uint32_t n;
+    size_t hint = 0;
     int rc;
 
     *present = 0;
@@ -566,10 +567,15 @@ decode_map(struct irb_mp_reader *r, const struct field *tab, size_t ntab, void *
         if ((rc = irb_mp_read_str(r, &key, &klen)) != 0) {
             return rc;
         }
+        /* Names are unique, so where the search starts changes nothing but
+         * its cost: from the entry after the last match, a map in canonical
+         * order finds each key at the first try. */
         idx = -1;
-        for (size_t k = 0; k < ntab; k++) {
+        for (size_t j = 0; j < ntab; j++) {
+            size_t k = (hint + j) % ntab;
             if (strlen(tab[k].name) == klen && memcmp(tab[k].name, key, klen) == 0) {
                 idx = (int)k;
+                hint = k + 1;
                 break;
             }
         }
