@@ -556,6 +556,10 @@ for S in $SYSTEMS; do
         stop
         ;;
     esac
+    # Its cells are measured: its data goes now, so that the disk holds one
+    # system's data at a time (a full matrix writes gigabytes per system).
+    stop
+    rm -rf "$WORK/data-$S"
 done
 
 echo "loadavg_after,\"$(cut -d' ' -f1-3 /proc/loadavg)\"" >>"$OUT/machine.csv"
