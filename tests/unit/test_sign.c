@@ -140,6 +140,14 @@ items(uint8_t (*d)[32], size_t n) {
     }
 }
 
+/* n items, their tree, and key k's signature over its batch digest. */
+static void
+signed_batch(uint8_t (*d)[32], size_t n, struct irb_batch *b, const irbus_key *k, uint8_t sig[64]) {
+    items(d, n);
+    CHECK_EQ(irb_batch_build(b, d[0], NULL, n), 0);
+    CHECK_EQ(irb_sign_digest(k, b->digest, sig), 0);
+}
+
 static void
 node(const uint8_t *l, const uint8_t *r, uint8_t out[32]) {
     uint8_t b[64];
@@ -248,9 +256,7 @@ test_batch_flips(void) {
     struct irb_seal_cache cache = {0};
     size_t len, accepted = 0;
 
-    items(d, 37);
-    CHECK_EQ(irb_batch_build(&b, d[0], NULL, 37), 0);
-    CHECK_EQ(irb_sign_digest(k, b.digest, sig), 0);
+    signed_batch(d, 37, &b, k, sig);
     /* No proof shows another item's digest: its siblings are salted. */
     for (size_t i = 0; i < 37; i++) {
         len = irb_batch_proof(&b, i, proof);
@@ -297,9 +303,7 @@ test_batch_shared_paths(void) {
     struct irb_seal_cache cache = {0};
     size_t len, accepted = 0, good = 0;
 
-    items(d, 37);
-    CHECK_EQ(irb_batch_build(&b, d[0], NULL, 37), 0);
-    CHECK_EQ(irb_sign_digest(k, b.digest, sig), 0);
+    signed_batch(d, 37, &b, k, sig);
     for (size_t j = 0; j < 37; j++) {
         len = irb_batch_proof(&b, 21, proof);
         good += irb_verify_item(pk, d[21], sig, proof, len, &cache) == 0; /* e remembers 21 */
