@@ -1,7 +1,8 @@
 /*
  * test_broker_modules.c - irbusd's modules in process: the config parser
  * (errors name their line), the LMDB store (batches, durability across a
- * reopen, a full map voids the batch and keeps reads working), the record
+ * reopen, a full map voids the batch and keeps reads working, a store of
+ * another format is refused), the record
  * meta encoding, and the roster and incident rules.
  */
 #include "check.h"
@@ -15,6 +16,7 @@
 #include "store.h"
 #include "wire.h"
 
+#include <lmdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,6 +111,10 @@ test_store(const char *dir) {
         put_one(s, "INC-1", i, i == 1, 0);
     }
     put_one(s, "INC-1", 3, 0, IRBUS_EEXIST);
+    put_one(s, "INC-1", 5, 0, IRBUS_EEXIST);
+    put_one(s, "INC-1", 4, 1, IRBUS_EEXIST);
+    /* another log's sequence is its own; a log named as a prefix of INC-1 */
+    put_one(s, "INC", 1, 0, 0);
     CHECK_EQ(irb_store_put_head(s, "INC-1", 5, 5, h), 0);
     CHECK_EQ(irb_store_put_sender(s, pk, 42), 0);
     CHECK_EQ(irb_store_put_ack(s, "bob@csirt", "INC-1", 4, 777), 0);
@@ -139,7 +145,16 @@ test_store(const char *dir) {
     c.n = 0;
     c.last = 0;
     CHECK_EQ(irb_store_scan(s, "INC", 3, 1, 0, count_cb, &c), 0);
+    CHECK_EQ(c.n, 1);
+    c.n = 0;
+    c.last = 0;
+    CHECK_EQ(irb_store_scan(s, "INC-", 4, 1, 0, count_cb, &c), 0);
     CHECK_EQ(c.n, 0);
+    /* a scan from a seq between two records starts at the later one */
+    c.n = 0;
+    c.last = 0;
+    CHECK_EQ(irb_store_scan(s, "INC-1", 5, 5, 0, count_cb, &c), 0);
+    CHECK(c.n == 1 && c.last == 5);
     /* An abandoned batch leaves nothing behind. */
     put_one(s, "INC-1", 6, 0, 0);
     irb_store_abort(s);
@@ -185,9 +200,12 @@ test_store(const char *dir) {
 }
 
 /* Records of every size, around a node's and a part's capacity and the
- * stream's limit, come back whole, from the records and through the
- * command index, after a restart too; an aborted batch leaves the stream
- * where it was. */
+ * stream's limit, come back whole, from the index and through the command
+ * index, after a restart too; an aborted batch leaves the stream where it
+ * was. A value is its envelope and 111 bytes here: the sixth value ends
+ * exactly where the first 8,176-byte part does, an envelope of 8,065 bytes
+ * fills a part, one of 20,000 spans three parts, and 32,657 is the largest
+ * envelope kept in the stream, 32,658 the smallest kept whole. */
 struct sized {
     size_t n;
     const size_t *len;
@@ -212,9 +230,9 @@ sized_cb(void *ctx, const struct irb_stored *r) {
 
 static void
 test_store_stream(const char *dir) {
-    static const size_t lens[] = {0,     1,     1800,  1890,  1900,   1910,  1950,
-                                  2000,  2100,  4096,  4400,  8000,   20000, 32000,
-                                  32600, 32700, 40000, 65536, 1 << 20};
+    static const size_t lens[] = {0,     1,     1800,  1890,  1900,  1919,  1950,  2000,
+                                  2100,  4096,  4400,  8000,  8065,  8066,  7959,  20000,
+                                  32000, 32600, 32657, 32658, 32700, 40000, 65536, 1 << 20};
     const size_t n = sizeof lens / sizeof lens[0];
     uint8_t hash[32] = {1}, sig[64] = {2}, *env = malloc(1 << 20);
     struct irb_store *s = NULL;
@@ -267,6 +285,55 @@ test_store_stream(const char *dir) {
     }
     irb_store_close(&s);
     free(env);
+}
+
+/* A store is opened only in the format this irbusd writes: one laid out by
+ * an earlier irbusd (a "records" database and no format) or marked with
+ * another format number is refused with a reason, and left as it was. */
+static void
+test_store_format(const char *dir) {
+    struct irb_store *s = NULL;
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    MDB_val k = {6, "format"}, v;
+    char err[256];
+    uint8_t three[4] = {0, 0, 0, 3};
+
+    /* a new store is format 2, and opens again */
+    CHECK_EQ(irb_store_open(dir, 4 << 20, &s, err, sizeof err), 0);
+    irb_store_close(&s);
+    CHECK_EQ(irb_store_open(dir, 4 << 20, &s, err, sizeof err), 0);
+    irb_store_close(&s);
+    CHECK_EQ(mdb_env_create(&env), 0);
+    CHECK_EQ(mdb_env_set_maxdbs(env, 10), 0);
+    CHECK_EQ(mdb_env_open(env, dir, 0, 0600), 0);
+    CHECK_EQ(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    CHECK_EQ(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
+    CHECK_EQ(mdb_get(txn, dbi, &k, &v), 0);
+    CHECK(v.mv_size == 4 && memcmp(v.mv_data, "\0\0\0\2", 4) == 0);
+    /* another format number */
+    v.mv_size = sizeof three;
+    v.mv_data = three;
+    CHECK_EQ(mdb_put(txn, dbi, &k, &v, 0), 0);
+    CHECK_EQ(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+    CHECK_EQ(irb_store_open(dir, 4 << 20, &s, err, sizeof err), IRBUS_EVERSION);
+    CHECK(s == NULL && strstr(err, "format 3") != NULL && strstr(err, "format 2") != NULL);
+
+    /* an earlier irbusd's store: records, no format */
+    CHECK_EQ(system("rm -rf -- \"$IRB_STORE_DIR\"/*"), 0);
+    CHECK_EQ(mdb_env_create(&env), 0);
+    CHECK_EQ(mdb_env_set_maxdbs(env, 10), 0);
+    CHECK_EQ(mdb_env_open(env, dir, 0, 0600), 0);
+    CHECK_EQ(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    CHECK_EQ(mdb_dbi_open(txn, "records", MDB_CREATE, &dbi), 0);
+    CHECK_EQ(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+    CHECK_EQ(irb_store_open(dir, 4 << 20, &s, err, sizeof err), IRBUS_EVERSION);
+    CHECK(s == NULL && strstr(err, "before store format 2") != NULL);
+    /* and it was not turned into a format 2 store by the attempt */
+    CHECK_EQ(irb_store_open(dir, 4 << 20, &s, err, sizeof err), IRBUS_EVERSION);
 }
 
 static void
@@ -465,6 +532,10 @@ main(void) {
     snprintf(cmd, sizeof cmd, "rm -rf %s/*", dir);
     CHECK_EQ(system(cmd), 0);
     test_store_stream(dir);
+    snprintf(cmd, sizeof cmd, "rm -rf %s/*", dir);
+    CHECK_EQ(system(cmd), 0);
+    CHECK_EQ(setenv("IRB_STORE_DIR", dir, 1), 0);
+    test_store_format(dir);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     CHECK_EQ(system(cmd), 0);
     test_meta();
