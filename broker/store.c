@@ -343,6 +343,21 @@ stream_append(struct irb_store *s, const uint8_t *b, size_t len) {
     return 0;
 }
 
+/* Part n of the stream, in place: 0 or IRBUS_ECORRUPT (missing, or longer
+ * than a part) or IRBUS_EIO. */
+static int
+part_get(struct irb_store *s, MDB_txn *txn, uint64_t n, MDB_val *val) {
+    uint8_t k[8];
+    MDB_val key = {sizeof k, k};
+    int rc;
+
+    be64_put(k, n);
+    if ((rc = mdb_get(txn, s->stream, &key, val)) != 0) {
+        return rc == MDB_NOTFOUND ? IRBUS_ECORRUPT : map_rc(rc);
+    }
+    return val->mv_size > PART_MAX ? IRBUS_ECORRUPT : 0;
+}
+
 /* Read len bytes of the stream from offset into out. */
 static int
 stream_read(struct irb_store *s, MDB_txn *txn, uint64_t offset, size_t len, uint8_t *out) {
@@ -351,14 +366,12 @@ stream_read(struct irb_store *s, MDB_txn *txn, uint64_t offset, size_t len, uint
     while (have < len) {
         uint64_t at = offset + have;
         size_t in = (size_t)(at % PART_MAX), take;
-        uint8_t k[8];
-        MDB_val key = {sizeof k, k}, val;
-        int mrc;
-        be64_put(k, at / PART_MAX);
-        if ((mrc = mdb_get(txn, s->stream, &key, &val)) != 0) {
-            return mrc == MDB_NOTFOUND ? IRBUS_ECORRUPT : map_rc(mrc);
+        MDB_val val;
+        int rc;
+        if ((rc = part_get(s, txn, at / PART_MAX, &val)) != 0) {
+            return rc;
         }
-        if (val.mv_size <= in || val.mv_size > PART_MAX) {
+        if (val.mv_size <= in) {
             return IRBUS_ECORRUPT;
         }
         take = val.mv_size - in < len - have ? val.mv_size - in : len - have;
@@ -659,8 +672,9 @@ irb_store_decode_value(const uint8_t *v, size_t len, struct irb_stored *r) {
     return 0;
 }
 
-/* The record an index entry of log points to: its value, in place (large)
- * or read from the stream into s->whole (valid until the next read). */
+/* The record an index entry of log points to: its value in place (large,
+ * or within one part of the stream), or gathered from the parts it spans
+ * into s->whole (valid until the next read). */
 static int
 entry_get(struct irb_store *s, MDB_txn *txn, const char *log, size_t loglen, const MDB_val *e,
           struct irb_stored *r) {
@@ -693,6 +707,18 @@ entry_get(struct irb_store *s, MDB_txn *txn, const char *log, size_t loglen, con
     }
     if (offset > UINT64_MAX - len) {
         return IRBUS_ECORRUPT;
+    }
+    if (offset % PART_MAX + len <= PART_MAX) {
+        /* within one part: read in place, no copy */
+        size_t in = (size_t)(offset % PART_MAX);
+        MDB_val val;
+        if ((rc = part_get(s, txn, offset / PART_MAX, &val)) != 0) {
+            return rc;
+        }
+        if (val.mv_size < in + len) {
+            return IRBUS_ECORRUPT;
+        }
+        return irb_store_decode_value((const uint8_t *)val.mv_data + in, len, r);
     }
     if ((rc = stream_read(s, txn, offset, len, s->whole)) != 0) {
         return rc;
