@@ -110,6 +110,9 @@ struct irbus_client {
      * done[] (a ring of slot numbers) in the order their answers came. */
     struct pipe_slot *pipe;
     size_t npipe, nwaiting;
+    /* No waiting publish times out before this (monotonic ms; -1: none has
+     * a deadline): pipe_expire looks at the slots only from then on. */
+    int64_t expire_at;
     uint16_t done[IRBUS_PIPELINE_MAX];
     size_t done_head, ndone;
     /* Publishes held to be signed together (slot numbers, in order), the
@@ -439,10 +442,13 @@ static int64_t
 pipe_expire(irbus_client *c) {
     int64_t now, next = -1;
 
-    if (c->nwaiting == 0) {
+    if (c->nwaiting == 0 || c->expire_at < 0) {
         return -1;
     }
     now = now_monotonic_ms();
+    if (now < c->expire_at) {
+        return c->expire_at; /* maybe earlier than needed: then we look again */
+    }
     for (size_t i = 0; i < IRBUS_PIPELINE_MAX; i++) {
         struct pipe_slot *s = &c->pipe[i];
         if (s->id == 0 || s->settled || s->deadline < 0) {
@@ -454,6 +460,7 @@ pipe_expire(irbus_client *c) {
             next = s->deadline;
         }
     }
+    c->expire_at = next;
     return next;
 }
 
@@ -801,6 +808,9 @@ pipe_seal(irbus_client *c) {
         free(s->env);
         s->env = NULL;
         s->deadline = deadline_after(c->timeout_ms);
+        if (s->deadline >= 0 && (c->expire_at < 0 || s->deadline < c->expire_at)) {
+            c->expire_at = s->deadline;
+        }
         c->nwaiting++;
         if (rc != 0) {
             pipe_settle(c, c->held[i], rc);

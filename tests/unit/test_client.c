@@ -846,9 +846,12 @@ test_pipeline(void) {
     CHECK_EQ(st, 0);
 
     /* No answer within the client's timeout: reported as such once, and
-     * the late answer is ignored. */
-    irbus_client_set_timeout(c, 200);
+     * the late answer is ignored. A publish sent earlier with a longer
+     * timeout, still waiting, neither delays that nor times out with it. */
     p.incident = "HOLD";
+    CHECK_EQ(irbus_publish_send(c, &p, &tok[1]), 0);
+    CHECK_EQ(irbus_publish_result(c, 0, &t, &st, &r), IRBUS_ETIMEOUT);
+    irbus_client_set_timeout(c, 200);
     CHECK_EQ(irbus_publish_send(c, &p, &tok[0]), 0);
     clock_gettime(CLOCK_MONOTONIC, &t0);
     CHECK_EQ(irbus_publish_result(c, 5000, &t, &st, &r), 0);
@@ -856,7 +859,10 @@ test_pipeline(void) {
     CHECK_EQ(t, tok[0]);
     CHECK_EQ(st, IRBUS_ETIMEOUT);
     irbus_client_set_timeout(c, 3000);
-    CHECK_EQ(irbus_ack(c, "INC-1", 1), 0); /* releases the late receipt */
+    CHECK_EQ(irbus_ack(c, "INC-1", 1), 0); /* releases the late receipts */
+    CHECK_EQ(irbus_publish_result(c, 0, &t, &st, &r), 0);
+    CHECK_EQ(t, tok[1]);
+    CHECK_EQ(st, 0);
     CHECK_EQ(irbus_publish_result(c, 0, &t, &st, &r), IRBUS_ENOTFOUND);
 out:
     fake_close(&fk, th, &c);
