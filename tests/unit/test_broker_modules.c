@@ -297,7 +297,7 @@ test_store_format(const char *dir) {
     MDB_txn *txn;
     MDB_dbi dbi;
     MDB_val k = {6, "format"}, v;
-    char err[256];
+    char err[256], cmd[128];
     uint8_t three[4] = {0, 0, 0, 3};
 
     /* a new store is format 2, and opens again */
@@ -322,7 +322,8 @@ test_store_format(const char *dir) {
     CHECK(s == NULL && strstr(err, "format 3") != NULL && strstr(err, "format 2") != NULL);
 
     /* an earlier irbusd's store: records, no format */
-    CHECK_EQ(system("rm -rf -- \"$IRB_STORE_DIR\"/*"), 0);
+    snprintf(cmd, sizeof cmd, "rm -rf %s/*", dir);
+    CHECK_EQ(system(cmd), 0);
     CHECK_EQ(mdb_env_create(&env), 0);
     CHECK_EQ(mdb_env_set_maxdbs(env, 10), 0);
     CHECK_EQ(mdb_env_open(env, dir, 0, 0600), 0);
@@ -534,7 +535,6 @@ main(void) {
     test_store_stream(dir);
     snprintf(cmd, sizeof cmd, "rm -rf %s/*", dir);
     CHECK_EQ(system(cmd), 0);
-    CHECK_EQ(setenv("IRB_STORE_DIR", dir, 1), 0);
     test_store_format(dir);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     CHECK_EQ(system(cmd), 0);
