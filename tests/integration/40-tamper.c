@@ -3,7 +3,8 @@
  * one byte of a stored message changed in the LMDB file (as someone with
  * access to the files could) makes that incident answer 502 to reads and
  * publishes after a restart, while other incidents keep working; an altered
- * system log (the roster) stops the broker from starting at all.
+ * system log (the roster) stops the broker from starting at all, and so
+ * does a store in an earlier irbusd's format (exit 71).
  * Usage: 40-tamper IRBUSD
  */
 #include "check.h"
@@ -11,6 +12,7 @@
 
 #include "irbus.h"
 
+#include <lmdb.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,6 +127,35 @@ main(int argc, char **argv) {
         free(logtext);
     }
     printf("altered roster log: irbusd refuses to start\n");
+
+    /* A store of an earlier irbusd's format (a "records" database, no
+     * format mark): refused with exit 71 and a message that says so. */
+    {
+        char store[400], cmd[900];
+        MDB_env *env;
+        MDB_txn *txn;
+        MDB_dbi dbi;
+        snprintf(store, sizeof store, "%s/store", br.data);
+        snprintf(cmd, sizeof cmd, "rm -f %s/data.mdb %s/lock.mdb", store, store);
+        CHECK_EQ(system(cmd), 0);
+        CHECK_EQ(mdb_env_create(&env), 0);
+        CHECK_EQ(mdb_env_set_maxdbs(env, 8), 0);
+        CHECK_EQ(mdb_env_open(env, store, 0, 0600), 0);
+        CHECK_EQ(mdb_txn_begin(env, NULL, 0, &txn), 0);
+        CHECK_EQ(mdb_dbi_open(txn, "records", MDB_CREATE, &dbi), 0);
+        CHECK_EQ(mdb_txn_commit(txn), 0);
+        mdb_env_close(env);
+        CHECK_EQ(broker_start(&br), -1);
+        CHECK_EQ(br.exited, 71);
+        logtext = check_read_file(log, &loglen);
+        CHECK(logtext != NULL);
+        if (logtext != NULL) {
+            logtext[loglen - 1] = 0;
+            CHECK(strstr((char *)logtext, "before store format 2") != NULL);
+            free(logtext);
+        }
+        printf("store of an earlier format: irbusd refuses it, exit 71\n");
+    }
     irbus_key_destroy(&k);
     irbus_key_destroy(&op);
     broker_cleanup(&br);

@@ -90,6 +90,7 @@ broker_start(struct broker *b) {
         _exit(127);
     }
     b->pid = pid;
+    b->exited = -1;
     snprintf(keypath, sizeof keypath, "%s/broker.key.pub", b->data);
     for (int i = 0; i < 200; i++) {
         struct stat st;
@@ -98,6 +99,7 @@ broker_start(struct broker *b) {
         snprintf(sock, sizeof sock, "%s/sock", b->dir);
         if (waitpid(pid, &status, WNOHANG) == pid) {
             b->pid = 0;
+            b->exited = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
             return -1;
         }
         if (stat(keypath, &st) == 0 && stat(sock, &st) == 0 &&

@@ -21,6 +21,8 @@ struct broker {
     char endpoint[320]; /* ipc://dir/sock */
     char config[300];   /* config file */
     pid_t pid;
+    int exited;     /* how a broker that broker_start saw end ended: its exit
+                     * status (128 + signal if killed); -1 when it did not */
     uint8_t pk[32]; /* broker's public key */
 };
 
@@ -32,7 +34,7 @@ int harness_begin(struct broker *b, int argc, char **argv, const char *extra_con
  * (dir/op) listed as admin_key. Returns 0 or -1. */
 int broker_init(struct broker *b, const char *exe, const char *extra_config);
 /* Start irbusd and wait until it answers (its key file exists and the
- * socket accepts). Returns 0 or -1. */
+ * socket accepts). Returns 0 or -1 (b->exited says how it ended if it did). */
 int broker_start(struct broker *b);
 /* Wait up to timeout_ms for the broker to exit by itself: its exit status
  * (128 + signal if killed), or -1 if it is still running. */
