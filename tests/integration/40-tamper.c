@@ -72,13 +72,30 @@ history_rc(irbus_client *c, const char *incident) {
     return rc;
 }
 
+/* 1 if the broker's log holds `needle`. */
+static int
+log_has(const char *needle) {
+    char log[400];
+    uint8_t *text;
+    size_t len;
+    int found;
+
+    snprintf(log, sizeof log, "%s/irbusd.log", br.dir);
+    if ((text = check_read_file(log, &len)) == NULL || len == 0) {
+        free(text);
+        return 0;
+    }
+    text[len - 1] = 0;
+    found = strstr((char *)text, needle) != NULL;
+    free(text);
+    return found;
+}
+
 int
 main(int argc, char **argv) {
     irbus_key *op, *k;
     irbus_client *c;
-    char text[64], log[400];
-    uint8_t *logtext;
-    size_t loglen;
+    char text[64];
 
     if (harness_begin(&br, argc, argv, NULL) != 0) {
         return 64;
@@ -118,14 +135,7 @@ main(int argc, char **argv) {
     /* The roster's log altered: the broker refuses to start. */
     CHECK(alter("Acme Roster Org") > 0);
     CHECK_EQ(broker_start(&br), -1);
-    snprintf(log, sizeof log, "%s/irbusd.log", br.dir);
-    logtext = check_read_file(log, &loglen);
-    CHECK(logtext != NULL);
-    if (logtext != NULL) {
-        logtext[loglen - 1] = 0;
-        CHECK(strstr((char *)logtext, "chain_does_not_verify log=_system") != NULL);
-        free(logtext);
-    }
+    CHECK(log_has("chain_does_not_verify log=_system"));
     printf("altered roster log: irbusd refuses to start\n");
 
     /* A store of an earlier irbusd's format (a "records" database, no
@@ -147,13 +157,7 @@ main(int argc, char **argv) {
         mdb_env_close(env);
         CHECK_EQ(broker_start(&br), -1);
         CHECK_EQ(br.exited, 71);
-        logtext = check_read_file(log, &loglen);
-        CHECK(logtext != NULL);
-        if (logtext != NULL) {
-            logtext[loglen - 1] = 0;
-            CHECK(strstr((char *)logtext, "before store format 2") != NULL);
-            free(logtext);
-        }
+        CHECK(log_has("before store format 2"));
         printf("store of an earlier format: irbusd refuses it, exit 71\n");
     }
     irbus_key_destroy(&k);
