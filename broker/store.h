@@ -36,13 +36,17 @@ struct irb_stored {
 };
 
 /* Open (creating) the store in dir with the given map size. Clears stale
- * reader slots. Returns 0 or IRBUS_EIO / IRBUS_ECORRUPT with a reason in err. */
+ * reader slots. Returns 0, or IRBUS_EIO / IRBUS_ECORRUPT, or IRBUS_EVERSION
+ * for a store in another format (one written by an earlier irbusd), with a
+ * reason in err. */
 int irb_store_open(const char *dir, uint64_t mapsize, struct irb_store **sp, char *err,
                    size_t errlen);
 void irb_store_close(struct irb_store **sp);
 
 /* Batches. begin is idempotent; puts fail with IRBUS_ESTORAGEFULL (the map
- * is full: the whole batch is void, call irb_store_abort) or IRBUS_EIO. */
+ * is full: the whole batch is void, call irb_store_abort) or IRBUS_EIO. A
+ * log's records are put in increasing seq: a record whose seq is not above
+ * the log's last one is IRBUS_EEXIST (nothing of it is stored). */
 int irb_store_begin(struct irb_store *s);
 int irb_store_put_record(struct irb_store *s, const struct irb_stored *r, int is_command);
 int irb_store_put_head(struct irb_store *s, const char *log, size_t loglen, uint64_t seq,
