@@ -150,11 +150,22 @@ test_store(const char *dir) {
     c.last = 0;
     CHECK_EQ(irb_store_scan(s, "INC-", 4, 1, 0, count_cb, &c), 0);
     CHECK_EQ(c.n, 0);
-    /* a scan from a seq between two records starts at the later one */
+    /* a scan from the last record finds it alone; one from a seq between
+     * two records (a log may have gaps) starts at the later one */
     c.n = 0;
     c.last = 0;
     CHECK_EQ(irb_store_scan(s, "INC-1", 5, 5, 0, count_cb, &c), 0);
     CHECK(c.n == 1 && c.last == 5);
+    put_one(s, "GAP", 2, 0, 0);
+    put_one(s, "GAP", 7, 0, 0);
+    c.n = 0;
+    c.last = 0;
+    CHECK_EQ(irb_store_scan(s, "GAP", 3, 3, 0, count_cb, &c), 0);
+    CHECK(c.n == 1 && c.last == 7);
+    c.n = 0;
+    c.last = 0;
+    CHECK_EQ(irb_store_scan(s, "GAP", 3, 8, 0, count_cb, &c), 0);
+    CHECK_EQ(c.n, 0);
     /* An abandoned batch leaves nothing behind. */
     put_one(s, "INC-1", 6, 0, 0);
     irb_store_abort(s);
