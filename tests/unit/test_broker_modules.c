@@ -78,6 +78,15 @@ count_cb(void *ctx, const struct irb_stored *r) {
     return 0;
 }
 
+/* The records of log from..until (0: to the end) that a scan visits. */
+static struct count
+scanned(struct irb_store *s, const char *log, uint64_t from, uint64_t until) {
+    struct count c = {0, 0};
+
+    CHECK_EQ(irb_store_scan(s, log, strlen(log), from, until, count_cb, &c), 0);
+    return c;
+}
+
 static void
 put_one(struct irb_store *s, const char *log, uint64_t seq, int cmd, int want) {
     uint8_t hash[32] = {1}, sig[64] = {2};
@@ -131,48 +140,28 @@ test_store(const char *dir) {
     CHECK_EQ(irb_store_get_ack(s, "bob@csirt", "INC-1", &seq, &when), 0);
     CHECK(seq == 4 && when == 777);
     CHECK_EQ(irb_store_get_head(s, "INC-2", 5, &seq, got), IRBUS_ENOTFOUND);
-    CHECK_EQ(irb_store_scan(s, "INC-1", 5, 2, 4, count_cb, &c), 0);
+    c = scanned(s, "INC-1", 2, 4);
     CHECK_EQ(c.n, 3);
-    c.n = 0;
-    c.last = 0;
-    CHECK_EQ(irb_store_scan(s, "INC-1", 5, 1, 0, count_cb, &c), 0);
-    CHECK_EQ(c.n, 5);
-    c.n = 0;
-    c.last = 0;
+    CHECK_EQ(scanned(s, "INC-1", 1, 0).n, 5);
+    c = (struct count){0, 0};
     CHECK_EQ(irb_store_scan_commands(s, "INC-1", 5, count_cb, &c), 0);
     CHECK_EQ(c.n, 1);
     /* A log whose name is a prefix of another is not mixed into it. */
-    c.n = 0;
-    c.last = 0;
-    CHECK_EQ(irb_store_scan(s, "INC", 3, 1, 0, count_cb, &c), 0);
-    CHECK_EQ(c.n, 1);
-    c.n = 0;
-    c.last = 0;
-    CHECK_EQ(irb_store_scan(s, "INC-", 4, 1, 0, count_cb, &c), 0);
-    CHECK_EQ(c.n, 0);
+    CHECK_EQ(scanned(s, "INC", 1, 0).n, 1);
+    CHECK_EQ(scanned(s, "INC-", 1, 0).n, 0);
     /* a scan from the last record finds it alone; one from a seq between
      * two records (a log may have gaps) starts at the later one */
-    c.n = 0;
-    c.last = 0;
-    CHECK_EQ(irb_store_scan(s, "INC-1", 5, 5, 0, count_cb, &c), 0);
+    c = scanned(s, "INC-1", 5, 0);
     CHECK(c.n == 1 && c.last == 5);
     put_one(s, "GAP", 2, 0, 0);
     put_one(s, "GAP", 7, 0, 0);
-    c.n = 0;
-    c.last = 0;
-    CHECK_EQ(irb_store_scan(s, "GAP", 3, 3, 0, count_cb, &c), 0);
+    c = scanned(s, "GAP", 3, 0);
     CHECK(c.n == 1 && c.last == 7);
-    c.n = 0;
-    c.last = 0;
-    CHECK_EQ(irb_store_scan(s, "GAP", 3, 8, 0, count_cb, &c), 0);
-    CHECK_EQ(c.n, 0);
+    CHECK_EQ(scanned(s, "GAP", 8, 0).n, 0);
     /* An abandoned batch leaves nothing behind. */
     put_one(s, "INC-1", 6, 0, 0);
     irb_store_abort(s);
-    c.n = 0;
-    c.last = 0;
-    CHECK_EQ(irb_store_scan(s, "INC-1", 5, 6, 0, count_cb, &c), 0);
-    CHECK_EQ(c.n, 0);
+    CHECK_EQ(scanned(s, "INC-1", 6, 0).n, 0);
 
     /* Fill the map: the batch fails as "storage full", nothing of it is
      * stored, and reads keep working. */
@@ -192,10 +181,7 @@ test_store(const char *dir) {
         CHECK_EQ(rc, IRBUS_ESTORAGEFULL);
         irb_store_abort(s);
     }
-    c.n = 0;
-    c.last = 0;
-    CHECK_EQ(irb_store_scan(s, "INC-1", 5, 1, 0, count_cb, &c), 0);
-    CHECK_EQ(c.n, 5);
+    CHECK_EQ(scanned(s, "INC-1", 1, 0).n, 5);
     irb_store_close(&s);
 
     {
