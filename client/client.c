@@ -201,9 +201,7 @@ irbus_message_destroy(irbus_message **mp) {
         return;
     }
     m = *mp;
-    free(m->payload);
-    free(m->env);
-    free(m);
+    free(m); /* its fields live in the same allocation */
     *mp = NULL;
 }
 
@@ -241,11 +239,53 @@ static int
 message_from_env(const struct irb_env *e, const uint8_t *env_bytes, size_t env_len,
                  const uint8_t *sig, const irb_bin *proof, uint64_t sub, const irb_str *incident,
                  uint64_t seq, uint64_t btime, irbus_message **mp) {
-    irbus_message *m = calloc(1, sizeof *m);
+    char text[96];
+    const uint8_t *payload = NULL;
+    size_t plen = 0, size;
     const char *name;
+    irbus_message *m;
+    uint8_t *at;
 
-    if (m == NULL) {
+    if (e->kind == IRB_K_DEADLINE_REMINDER || e->kind == IRB_K_DEADLINE_MISSED) {
+        char due[40];
+        format_iso_ms(e->due, due, sizeof due);
+        int n = snprintf(text, sizeof text, "stage=%s due=%s",
+                         irb_kind_name((enum irb_kind)e->stage), due);
+        plen = n < 0 ? 0 : (size_t)n < sizeof text ? (size_t)n : sizeof text - 1;
+        payload = (const uint8_t *)text;
+    } else if (e->present & IRB_BIT(IRB_EI_PAYLOAD)) {
+        payload = e->payload.p;
+        plen = e->payload.len;
+    }
+    /* One allocation: the message, then its `to` pointers, the envelope,
+     * the payload (NUL-terminated, so never NULL) and the `to` names. */
+    size = sizeof *m + e->nto * sizeof(char *) + env_len + plen + 1;
+    for (uint32_t i = 0; i < e->nto; i++) {
+        size += e->to[i].len + 1;
+    }
+    if ((m = malloc(size)) == NULL) {
         return IRBUS_ENOMEM;
+    }
+    memset(m, 0, sizeof *m);
+    at = (uint8_t *)(m + 1);
+    m->to = (char **)(void *)at;
+    at += e->nto * sizeof(char *);
+    m->env = at;
+    memcpy(m->env, env_bytes, env_len);
+    m->env_len = env_len;
+    at += env_len;
+    m->payload = at;
+    if (plen > 0) {
+        memcpy(m->payload, payload, plen);
+    }
+    m->payload[plen] = 0;
+    m->payload_len = plen;
+    at += plen + 1;
+    m->nto = e->nto;
+    for (uint32_t i = 0; i < e->nto; i++) {
+        m->to[i] = (char *)at;
+        copy_str(m->to[i], e->to[i].len + 1, e->to[i].p, e->to[i].len);
+        at += e->to[i].len + 1;
     }
     m->sub = sub;
     copy_str(m->incident, sizeof m->incident, incident->p, incident->len);
@@ -265,55 +305,18 @@ message_from_env(const struct irb_env *e, const uint8_t *env_bytes, size_t env_l
         name = irb_pap_name((enum irb_pap)e->pap);
         copy_str(m->pap, sizeof m->pap, name, strlen(name));
     }
-    m->nto = e->nto;
-    for (uint32_t i = 0; i < e->nto; i++) {
-        copy_str(m->to[i], sizeof m->to[i], e->to[i].p, e->to[i].len);
-    }
     memcpy(m->sender, e->sender.p, sizeof m->sender);
     m->sender_seq = e->seq;
     m->ts = e->ts;
-    if (e->present & IRB_BIT(IRB_EI_CTYPE)) {
+    if (payload == (const uint8_t *)text) {
+        copy_str(m->ctype, sizeof m->ctype, "text/plain", 10);
+    } else if (e->present & IRB_BIT(IRB_EI_CTYPE)) {
         copy_str(m->ctype, sizeof m->ctype, e->ctype.p, e->ctype.len);
     }
     if (e->present & IRB_BIT(IRB_EI_REF)) {
         m->ref = e->ref;
         memcpy(m->ref_hash, e->ref_hash.p, sizeof m->ref_hash);
     }
-    if (e->kind == IRB_K_DEADLINE_REMINDER || e->kind == IRB_K_DEADLINE_MISSED) {
-        char due[40], text[96];
-        int n;
-        format_iso_ms(e->due, due, sizeof due);
-        n = snprintf(text, sizeof text, "stage=%s due=%s", irb_kind_name((enum irb_kind)e->stage),
-                     due);
-        copy_str(m->ctype, sizeof m->ctype, "text/plain", 10);
-        m->payload = malloc((size_t)n + 1);
-        if (m->payload == NULL) {
-            irbus_message_destroy(&m);
-            return IRBUS_ENOMEM;
-        }
-        memcpy(m->payload, text, (size_t)n + 1);
-        m->payload_len = (size_t)n;
-    } else {
-        size_t plen = (e->present & IRB_BIT(IRB_EI_PAYLOAD)) ? e->payload.len : 0;
-        /* Never NULL, even when empty, so callers need not special-case. */
-        m->payload = malloc(plen + 1);
-        if (m->payload == NULL) {
-            irbus_message_destroy(&m);
-            return IRBUS_ENOMEM;
-        }
-        if (plen > 0) {
-            memcpy(m->payload, e->payload.p, plen);
-        }
-        m->payload[plen] = 0;
-        m->payload_len = plen;
-    }
-    m->env = malloc(env_len);
-    if (m->env == NULL) {
-        irbus_message_destroy(&m);
-        return IRBUS_ENOMEM;
-    }
-    memcpy(m->env, env_bytes, env_len);
-    m->env_len = env_len;
     memcpy(m->sig, sig, sizeof m->sig);
     if (proof != NULL && proof->len > 0 && proof->len <= sizeof m->proof) {
         memcpy(m->proof, proof->p, proof->len);

@@ -278,8 +278,11 @@ struct irbus_receipt {
 
 /**
  * A message read from an incident (delivered live or from history),
- * verified. Owned by the caller; free with irbus_message_destroy. Strings
- * are NUL-terminated; payload is not.
+ * verified. Owned by the caller; free with irbus_message_destroy. It is one
+ * allocation: to, payload and env point into it, so never free or
+ * reallocate them on their own. Strings are NUL-terminated. payload is
+ * never NULL; a NUL byte follows its payload_len bytes (not counted), but
+ * the payload may hold NULs of its own.
  */
 typedef struct irbus_message {
     uint64_t sub; /**< subscription that delivered it; 0 for history */
@@ -291,12 +294,12 @@ typedef struct irbus_message {
     char tlp[16];     /**< "" for incident commands */
     char pap[8];      /**< "" when absent */
     size_t nto;
-    char to[64][IRBUS_ID_MAX + 1];
+    char **to;           /**< the nto named recipients (`to`), NUL-terminated */
     uint8_t sender[32];  /**< the signer's Ed25519 public key */
     uint64_t sender_seq; /**< the sender's own sequence number */
     uint64_t ts;         /**< the sender's clock, ms since the epoch */
     char ctype[65];      /**< content type, "" when absent */
-    uint8_t *payload;
+    uint8_t *payload;    /**< the payload (a deadline notice: "stage=... due=...") */
     size_t payload_len;
     uint64_t ref;         /**< forward, share.*: the record referred to; 0 otherwise */
     uint8_t ref_hash[32]; /**< its envelope digest, when ref is not 0 */

@@ -565,7 +565,7 @@ fake_close(struct fake *fk, pthread_t th, irbus_client **cp) {
 static void
 test_with_fake_broker(void) {
     static struct fake fk;
-    static const char *const to[] = {"bob@csirt"};
+    static const char *const to[] = {"bob@csirt", "erin@acme"};
     pthread_t th;
     irbus_key *me = key_from(0x11);
     irbus_client *c = NULL;
@@ -573,6 +573,7 @@ test_with_fake_broker(void) {
     struct irbus_publish p;
     irbus_message *m = NULL, **msgs = NULL;
     uint64_t sub = 0, next = 0, seq1;
+    uint8_t d[32];
     size_t n = 0;
     int got, bad, rc;
 
@@ -595,7 +596,9 @@ test_with_fake_broker(void) {
     p.tlp = "RED";
     p.pap = "AMBER";
     p.to = to;
-    p.nto = 1;
+    p.nto = 2;
+    p.ctype = "application/octet-stream";
+    p.payload = "he\0lo"; /* a NUL of its own */
     memset(&r, 0xee, sizeof r);
     CHECK_EQ(irbus_publish(c, &p, &r), 0);
     CHECK(strcmp(r.incident, "INC-1") == 0);
@@ -613,14 +616,20 @@ test_with_fake_broker(void) {
         CHECK(strcmp(m->channel, "findings") == 0);
         CHECK(strcmp(m->tlp, "RED") == 0);
         CHECK(strcmp(m->pap, "AMBER") == 0);
-        CHECK_EQ(m->nto, 1);
-        CHECK(strcmp(m->to[0], "bob@csirt") == 0);
-        CHECK(strcmp(m->ctype, "text/plain") == 0);
+        CHECK_EQ(m->nto, 2);
+        CHECK(m->nto == 2 && strcmp(m->to[0], "bob@csirt") == 0 &&
+              strcmp(m->to[1], "erin@acme") == 0);
+        CHECK(strcmp(m->ctype, "application/octet-stream") == 0);
         CHECK_EQ(m->payload_len, 5);
-        CHECK(memcmp(m->payload, "hello", 5) == 0);
+        CHECK(memcmp(m->payload, "he\0lo", 6) == 0); /* and the NUL after it */
         CHECK(memcmp(m->sender, irbus_key_public(me), 32) == 0);
         CHECK_EQ(m->sender_seq, seq1);
+        /* The exact signed bytes, with the signature over them: a publish
+         * sent alone carries no proof. */
         CHECK(m->env != NULL && m->env_len > 0);
+        CHECK_EQ(m->proof_len, 0);
+        irbus_message_digest(m, d);
+        CHECK_EQ(irb_verify_digest(irbus_key_public(me), d, m->sig), 0);
         irbus_message_destroy(&m);
         CHECK(m == NULL);
     }
