@@ -41,12 +41,12 @@
  * this many wait for their answers. */
 #define HOLD_AT 8
 
-/* A frame waiting for irbus_receive: a copy of its bytes. Owned by the
- * client's queue until irbus_receive takes it. */
+/* A frame waiting for irbus_receive: the message it came in, taken over
+ * from the socket without a copy. Owned by the client's queue until
+ * irbus_receive takes it. */
 struct queued {
     struct queued *next;
-    size_t len;
-    uint8_t bytes[];
+    zmq_msg_t msg;
 };
 
 /* Credit book-keeping of one subscription. */
@@ -507,16 +507,24 @@ frame_type(irbus_client *c, const uint8_t *p, size_t len) {
     return c->f->t;
 }
 
+static void
+queued_free(struct queued *q) {
+    if (q != NULL) {
+        zmq_msg_close(&q->msg);
+        free(q);
+    }
+}
+
 /* Drop every queued frame, and the deliver being handed out. */
 static void
 queue_clear(irbus_client *c) {
     while (c->qhead != NULL) {
         struct queued *q = c->qhead;
         c->qhead = q->next;
-        free(q);
+        queued_free(q);
     }
     c->qtail = NULL;
-    free(c->dlq);
+    queued_free(c->dlq);
     c->dlq = NULL;
 }
 
@@ -658,16 +666,33 @@ send_frame(irbus_client *c, size_t len, int64_t deadline) {
     }
 }
 
+/* Queue the frame just read (c->in, decoded in c->f as type t), taking its
+ * message over. A deliver that comes while nothing is queued is handed out
+ * from at once: c->f's decoding of it becomes c->dl's, so its records are
+ * not decoded a second time. */
 static int
-enqueue(irbus_client *c, const uint8_t *p, size_t len) {
-    struct queued *q = malloc(sizeof *q + len);
+enqueue(irbus_client *c, int t) {
+    const void *p = zmq_msg_data(&c->in);
+    struct queued *q = malloc(sizeof *q);
 
     if (q == NULL) {
         return IRBUS_ENOMEM;
     }
     q->next = NULL;
-    q->len = len;
-    memcpy(q->bytes, p, len);
+    if (zmq_msg_init(&q->msg) != 0 || zmq_msg_move(&q->msg, &c->in) != 0) {
+        free(q);
+        return IRBUS_ENOMEM;
+    }
+    /* A short message lives inside its zmq_msg_t, so moving it moves its
+     * bytes, and c->f no longer points at them. */
+    if (t == IRB_T_DELIVER && c->dlq == NULL && c->qhead == NULL && zmq_msg_data(&q->msg) == p) {
+        struct irb_frame *f = c->dl;
+        c->dl = c->f;
+        c->f = f;
+        c->dlq = q; /* c->dl borrows its bytes until its records are out */
+        c->dl_next = 0;
+        return 0;
+    }
     if (c->qtail != NULL) {
         c->qtail->next = q;
     } else {
@@ -725,16 +750,16 @@ unsolicited(int t) {
     return t == IRB_T_DELIVER || t == IRB_T_NOTICE || t == IRB_T_ENDED;
 }
 
-/* Sort a frame (decoded in c->f as type t, -1 if it did not decode) that is
- * not the answer its reader waits for, as the module comment says.
- * Returns 0 or IRBUS_ENOMEM. */
+/* Sort the frame just read (c->in, decoded in c->f as type t, -1 if it did
+ * not decode) that is not the answer its reader waits for, as the module
+ * comment says. Returns 0 or IRBUS_ENOMEM. */
 static int
-sort_frame(irbus_client *c, const uint8_t *p, size_t len, int t) {
+sort_frame(irbus_client *c, int t) {
     if (t == IRB_T_ENDED) {
         sub_ended(c, c->f->sub);
     }
     if (unsolicited(t)) {
-        return enqueue(c, p, len);
+        return enqueue(c, t);
     }
     if (t >= 0) {
         pipe_answer(c);
@@ -863,7 +888,7 @@ request(irbus_client *c) {
         if (t >= 0 && !unsolicited(t) && (c->f->present & IRB_BIT(IRB_FI_ID)) && c->f->id == id) {
             return 0;
         }
-        if ((rc = sort_frame(c, p, len, t)) != 0) {
+        if ((rc = sort_frame(c, t)) != 0) {
             return rc;
         }
     }
@@ -1400,7 +1425,7 @@ irbus_publish_result(irbus_client *c, int timeout_ms, uint64_t *token, int *stat
         if (rc != 0) {
             return rc;
         }
-        if ((rc = sort_frame(c, p, len, frame_type(c, p, len))) != 0) {
+        if ((rc = sort_frame(c, frame_type(c, p, len))) != 0) {
             return rc;
         }
     }
@@ -1440,7 +1465,7 @@ irbus_subscribe(irbus_client *c, const char *incident, const char *channels, uin
         const uint8_t *p;
         size_t len;
         while ((rc = read_frame(c, deadline_after(0), &p, &len)) == 0) {
-            if ((rc = sort_frame(c, p, len, frame_type(c, p, len))) != 0) {
+            if ((rc = sort_frame(c, frame_type(c, p, len))) != 0) {
                 return rc;
             }
         }
@@ -1625,7 +1650,7 @@ take_queued(irbus_client *c, irbus_message **mp) {
                 }
                 continue;
             }
-            free(c->dlq);
+            queued_free(c->dlq);
             c->dlq = NULL;
         }
         if ((q = c->qhead) == NULL) {
@@ -1635,13 +1660,14 @@ take_queued(irbus_client *c, irbus_message **mp) {
         if (c->qhead == NULL) {
             c->qtail = NULL;
         }
-        if (irb_wire_decode(q->bytes, q->len, c->dl) == 0 && c->dl->t == IRB_T_DELIVER) {
+        if (irb_wire_decode(zmq_msg_data(&q->msg), zmq_msg_size(&q->msg), c->dl) == 0 &&
+            c->dl->t == IRB_T_DELIVER) {
             c->dlq = q; /* c->dl borrows its bytes until its records are out */
             c->dl_next = 0;
             continue;
         }
-        rc = take_unsolicited(c, q->bytes, q->len, mp);
-        free(q);
+        rc = take_unsolicited(c, zmq_msg_data(&q->msg), zmq_msg_size(&q->msg), mp);
+        queued_free(q);
         if (rc != DROPPED) {
             return rc;
         }
@@ -1688,7 +1714,7 @@ irbus_receive(irbus_client *c, int timeout_ms, irbus_message **mp) {
         if (unsolicited(t)) {
             /* Queued, as a deliver's records are handed out one at a
              * time and outlive the next read. */
-            if ((rc = sort_frame(c, p, len, t)) != 0 || (rc = take_queued(c, mp)) != NONE_QUEUED) {
+            if ((rc = sort_frame(c, t)) != 0 || (rc = take_queued(c, mp)) != NONE_QUEUED) {
                 return rc;
             }
         } else if (t >= 0) {
