@@ -1683,7 +1683,12 @@ irbus_receive(irbus_client *c, int timeout_ms, irbus_message **mp) {
         return IRBUS_EINVAL;
     }
     *mp = NULL;
-    check_reset(c);
+    /* The records left of the deliver being handed out came with it, before
+     * any loss the monitor could report since: they go out without a look
+     * at the monitor for each. */
+    if (c->dlq == NULL || c->dl_next >= c->dl->nrecords) {
+        check_reset(c);
+    }
     pipe_maybe_seal(c, timeout_ms != 0);
     if (c->reset_pending) {
         c->reset_pending = 0;

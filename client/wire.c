@@ -70,7 +70,8 @@ static const char *const regime_names[] = {"nis2", "nis2-tsp", "dora", "ccv", "n
 static int
 name_index(const char *const *names, size_t n, const char *s, size_t len) {
     for (size_t i = 0; i < n && names[i] != NULL; i++) {
-        if (strlen(names[i]) == len && memcmp(names[i], s, len) == 0) {
+        if (names[i][0] == (len > 0 ? s[0] : '\0') && strlen(names[i]) == len &&
+            memcmp(names[i], s, len) == 0) {
             return (int)i;
         }
     }
