@@ -248,9 +248,10 @@ message_from_env(const struct irb_env *e, const uint8_t *env_bytes, size_t env_l
 
     if (e->kind == IRB_K_DEADLINE_REMINDER || e->kind == IRB_K_DEADLINE_MISSED) {
         char due[40];
+        int n;
         format_iso_ms(e->due, due, sizeof due);
-        int n = snprintf(text, sizeof text, "stage=%s due=%s",
-                         irb_kind_name((enum irb_kind)e->stage), due);
+        n = snprintf(text, sizeof text, "stage=%s due=%s", irb_kind_name((enum irb_kind)e->stage),
+                     due);
         plen = n < 0 ? 0 : (size_t)n < sizeof text ? (size_t)n : sizeof text - 1;
         payload = (const uint8_t *)text;
     } else if (e->present & IRB_BIT(IRB_EI_PAYLOAD)) {

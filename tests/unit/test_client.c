@@ -370,6 +370,41 @@ fake_error(struct fake *fk, const zmq_msg_t *ident, uint64_t id, int code, const
     fake_send(fk, ident, &fk->a);
 }
 
+/* A deadline reminder for INC-1's NIS2 early warning, due 2026-11-24T12:00Z,
+ * signed under the notice domain by the broker's key, or by another key
+ * when `forge`. */
+static void
+fake_notice(struct fake *fk, const zmq_msg_t *ident, int forge) {
+    static uint8_t env[512];
+    uint8_t seed[32], sig[64];
+    irbus_key *other = NULL;
+    struct irb_env e;
+    long n;
+
+    memset(seed, 0x43, sizeof seed); /* not key_from: its CHECK is the main thread's */
+    if (forge && irbus_key_from_seed(seed, &other) != 0) {
+        return;
+    }
+    memset(&e, 0, sizeof e);
+    e.v = 1;
+    e.kind = IRB_K_DEADLINE_REMINDER;
+    e.incident = (irb_str){"INC-1", 5};
+    e.stage = IRB_K_NIS2_EARLY_WARNING;
+    e.due = 1795435200000ULL + 24ULL * 3600 * 1000;
+    e.sender = (irb_bin){irbus_key_public(fk->key), 32};
+    e.seq = 1;
+    e.ts = 1795435200000ULL;
+    n = irb_wire_encode_env(&e, env, sizeof env);
+    if (n > 0 && irb_sign(forge ? other : fk->key, IRB_DOMAIN_NOTICE, env, (size_t)n, sig) == 0) {
+        memset(&fk->a, 0, offsetof(struct irb_frame, records));
+        fk->a.t = IRB_T_NOTICE;
+        fk->a.env = (irb_bin){env, (size_t)n};
+        fk->a.sig = (irb_bin){sig, 64};
+        fake_send(fk, ident, &fk->a);
+    }
+    irbus_key_destroy(&other);
+}
+
 static void
 fake_handle(struct fake *fk, const zmq_msg_t *ident, const uint8_t *p, size_t len) {
     struct irb_frame *f = &fk->f;
@@ -452,6 +487,9 @@ fake_handle(struct fake *fk, const zmq_msg_t *ident, const uint8_t *p, size_t le
         fake_send(fk, ident, &fk->a);
         return;
     case IRB_T_ACK:
+        if (f->incident.len == 6 && memcmp(f->incident.p, "NOTICE", 6) == 0) {
+            fake_notice(fk, ident, f->seq == 2);
+        }
         while (fk->nheld > 0) { /* newest first */
             fake_receipt(fk, ident, fk->held[--fk->nheld], "HOLD", 0);
         }
@@ -633,6 +671,31 @@ test_with_fake_broker(void) {
         irbus_message_destroy(&m);
         CHECK(m == NULL);
     }
+    CHECK_EQ(irbus_receive(c, 0, &m), IRBUS_ETIMEOUT);
+
+    /* A deadline notice signed by the broker becomes a message whose
+     * payload says the stage and when it is due; one signed by another key
+     * is refused. */
+    CHECK_EQ(irbus_ack(c, "NOTICE", 1), 0);
+    CHECK_EQ(irbus_receive(c, 2000, &m), 0);
+    if (m != NULL) {
+        static const char want[] = "stage=nis2.early_warning due=2026-11-24T12:00:00.000Z";
+        CHECK(strcmp(m->kind, "deadline.reminder") == 0);
+        CHECK(strcmp(m->incident, "INC-1") == 0);
+        CHECK(strcmp(m->ctype, "text/plain") == 0);
+        CHECK_EQ(m->payload_len, sizeof want - 1);
+        CHECK(memcmp(m->payload, want, sizeof want) == 0); /* and the NUL after it */
+        CHECK(memcmp(m->sender, irbus_key_public(fk.key), 32) == 0);
+        CHECK_EQ(m->nto, 0);
+        CHECK_EQ(m->sub, 0);
+        CHECK(m->env_len > 0);
+        CHECK_EQ(
+            irb_verify(irbus_key_public(fk.key), IRB_DOMAIN_NOTICE, m->env, m->env_len, m->sig), 0);
+        irbus_message_destroy(&m);
+    }
+    CHECK_EQ(irbus_ack(c, "NOTICE", 2), 0);
+    CHECK_EQ(irbus_receive(c, 2000, &m), IRBUS_EBADSIG);
+    CHECK(m == NULL);
     CHECK_EQ(irbus_receive(c, 0, &m), IRBUS_ETIMEOUT);
 
     /* Sequence numbers strictly increase, even within one microsecond. */

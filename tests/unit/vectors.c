@@ -24,7 +24,7 @@ vectors_seed(int which, uint8_t seed[32]) {
     }
 }
 
-#define TS     1795435200000ULL /* 2026-11-22T08:00:00Z */
+#define TS     1795435200000ULL /* 2026-11-23T12:00:00Z */
 #define BTIME  1795435200123ULL
 #define INCID  "INC-2026-0042"
 #define STR(s) ((irb_str){(s), sizeof(s) - 1})
