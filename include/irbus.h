@@ -520,10 +520,12 @@ IRBUS_EXPORT IRBUS_NODISCARD int irbus_unsubscribe(irbus_client *c, uint64_t sub
  *         it is dropped and the next call continues), IRBUS_ENOMEM, IRBUS_EIO,
  *         IRBUS_ERESET: the connection was lost and ZeroMQ made a new one, so
  *         the broker ended every subscription; the client has forgotten
- *         them too (the rest of a deliver whose records it was handing out
- *         goes first; other deliveries of the old connection are dropped),
- *         and reports this once. Subscribe again from the sequence after the
- *         last message received to continue without a gap or a duplicate.
+ *         them too, and reports this once. Deliveries not yet handed out
+ *         when the client notices the loss are dropped; irbus_receive
+ *         looks for it between delivers, so the records left of the one it
+ *         is handing out may come first. Subscribe again from the sequence
+ *         after the last message received to continue without a gap or a
+ *         duplicate.
  *         IRBUS_ENOTMEMBER or IRBUS_EREVOKED: the broker ended one
  *         subscription, after the deliveries it had sent for it, because
  *         this participant is no longer a member of its incident (its
