@@ -127,6 +127,24 @@ struct verifier {
     atomic_size_t next;
 };
 
+/* The records of a deliver or history result, encoded one by one as they
+ * are read from the store, so that a record's bytes are copied once, from
+ * the store into the frame (they live only as long as the read
+ * transaction). The fields before them are encoded last, in the room kept
+ * in front (irb_wire_encode_head), those after them behind. */
+#define HEAD_ROOM 512 /* > any head: its fixed fields and an incident id */
+#define TAIL_ROOM 64  /* > any tail: history's `next` */
+/* Encoded records in one frame: the frame stays 1 KiB below IRB_MAX_FRAME,
+ * which a client's ZMQ_MAXMSGSIZE applies to the frame as sent, CURVE's
+ * framing included. A record of the largest envelope fits alone. */
+#define RECORDS_CAP (IRB_MAX_FRAME - HEAD_ROOM - TAIL_ROOM - 1024)
+_Static_assert(IRB_MAX_ENV + 64 + IRB_MAX_PROOF + 64 <= RECORDS_CAP, "one record fits");
+struct records {
+    uint8_t *buf; /* IRB_MAX_FRAME; records from buf + HEAD_ROOM */
+    size_t used;  /* bytes of encoded records */
+    uint32_t n;
+};
+
 struct irb_loop {
     struct pending p[BATCH_MAX];
     size_t np;
@@ -140,8 +158,8 @@ struct irb_loop {
     struct verifier v;
     uint8_t rd[BATCH_MAX][32]; /* the batch's receipt digests */
     struct irb_batch tree;     /* and their tree, when there are two or more */
-    struct irb_frame df;       /* the deliver being filled (pump) */
-    uint8_t *dbuf;             /* IRB_MAX_FRAME: its records' bytes */
+    struct irb_frame rf;       /* a frame with records: its other fields */
+    struct records recs;       /* and its records, encoded (pump, history) */
 };
 
 static int
@@ -281,8 +299,18 @@ verifier_stop(struct verifier *v) {
 
 /* ---- sending ------------------------------------------------------------ */
 
-/* Send an encoded frame to a peer. 0, or -EAGAIN (its queue is full: try
- * later), or -EHOSTUNREACH (gone). */
+/* Send the bytes of an encoded frame to a peer. 0, or -EAGAIN (its queue
+ * is full: try later), or -EHOSTUNREACH (gone). */
+static int
+send_bytes(struct irb_broker *b, const struct irb_peer *to, const uint8_t *p, size_t n) {
+    if (zmq_send(b->router, to->rid, to->len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+        zmq_send(b->router, p, n, ZMQ_DONTWAIT) < 0) {
+        return -errno;
+    }
+    return 0;
+}
+
+/* Encode frame f and send it. As send_bytes, or -EINVAL. */
 static int
 send_to(struct irb_broker *b, const struct irb_peer *to, const struct irb_frame *f) {
     long n = irb_wire_encode(f, b->out, IRB_MAX_FRAME);
@@ -291,26 +319,70 @@ send_to(struct irb_broker *b, const struct irb_peer *to, const struct irb_frame 
         irb_error("encode_failed type=%s rc=%ld", irb_type_name((enum irb_type)f->t), n);
         return -EINVAL;
     }
-    if (zmq_send(b->router, to->rid, to->len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
-        zmq_send(b->router, b->out, (size_t)n, ZMQ_DONTWAIT) < 0) {
-        return -errno;
+    return send_bytes(b, to, b->out, (size_t)n);
+}
+
+static void
+records_reset(struct records *rs) {
+    rs->used = 0;
+    rs->n = 0;
+}
+
+/* Encode stored record r as the next of rs: 0, or IRBUS_ETOOBIG when the
+ * frame has no room left for it. */
+static int
+records_add(struct records *rs, const struct irb_stored *r) {
+    struct irb_record rec = {.seq = r->seq,
+                             .btime = r->btime,
+                             .env = {r->env, r->envlen},
+                             .sig = {r->sig, 64},
+                             .proof = {r->proof, r->prooflen}};
+    long n;
+
+    if (rs->n == IRB_MAX_RECORDS ||
+        (n = irb_wire_encode_record(&rec, rs->buf + HEAD_ROOM + rs->used, RECORDS_CAP - rs->used)) <
+            0) {
+        return IRBUS_ETOOBIG;
     }
+    rs->used += (size_t)n;
+    rs->n++;
     return 0;
+}
+
+/* Send frame f (all but its records) with the records of rs. As send_to. */
+static int
+send_records(struct irb_broker *b, const struct irb_peer *to, struct irb_frame *f,
+             struct records *rs) {
+    uint8_t head[HEAD_ROOM];
+    uint8_t *end = rs->buf + HEAD_ROOM + rs->used;
+    long hl, tl;
+
+    f->nrecords = rs->n;
+    if ((hl = irb_wire_encode_head(f, head, sizeof head)) < 0 ||
+        (tl = irb_wire_encode_tail(f, end, TAIL_ROOM)) < 0) {
+        irb_error("encode_failed type=%s records=%u", irb_type_name((enum irb_type)f->t), rs->n);
+        return -EINVAL;
+    }
+    memcpy(rs->buf + HEAD_ROOM - hl, head, (size_t)hl);
+    return send_bytes(b, to, rs->buf + HEAD_ROOM - hl, (size_t)hl + rs->used + (size_t)tl);
 }
 
 /* Send an answer. Deliveries leave room for answers in every connection's
  * queue (IRB_CONN_DELIVERIES), so a full queue here means the client sent
  * more requests than it reads answers: the answer is lost, and said so. */
 static void
-send_answer(struct irb_broker *b, const struct irb_peer *to, const struct irb_frame *f) {
-    int rc = send_to(b, to, f);
-
+answer_sent(struct irb_broker *b, const struct irb_frame *f, int rc) {
     if (rc == -EAGAIN) {
         b->answers_dropped++;
         irb_warn("answer_dropped type=%s id=%llu reason=client_not_reading total=%llu",
                  irb_type_name((enum irb_type)f->t), (unsigned long long)f->id,
                  (unsigned long long)b->answers_dropped);
     }
+}
+
+static void
+send_answer(struct irb_broker *b, const struct irb_peer *to, const struct irb_frame *f) {
+    answer_sent(b, f, send_to(b, to, f));
 }
 
 static void
@@ -1075,9 +1147,7 @@ struct hist {
     const struct irb_participant *p;
     uint32_t channels;
     uint64_t limit;
-    struct irb_frame *out;
-    uint8_t *buf; /* copies of env and sig, valid after the read transaction */
-    size_t used, cap;
+    struct records *out;
     uint64_t next;
 };
 
@@ -1096,41 +1166,15 @@ wanted(const struct irb_broker *b, const struct irb_incident *in, const struct i
                &rule) == 0;
 }
 
-/* Add stored record r to frame out as its next record, copying its bytes
- * to buf at *used (they live only as long as the store's read
- * transaction). The caller has checked that they fit. */
-static void
-record_add(struct irb_frame *out, uint8_t *buf, size_t *used, const struct irb_stored *r) {
-    struct irb_record *rec = &out->records[out->nrecords++];
-
-    memset(rec, 0, sizeof *rec);
-    rec->seq = r->seq;
-    rec->btime = r->btime;
-    memcpy(buf + *used, r->env, r->envlen);
-    rec->env = (irb_bin){buf + *used, r->envlen};
-    *used += r->envlen;
-    memcpy(buf + *used, r->sig, 64);
-    rec->sig = (irb_bin){buf + *used, 64};
-    *used += 64;
-    if (r->prooflen > 0) {
-        memcpy(buf + *used, r->proof, r->prooflen);
-        rec->proof = (irb_bin){buf + *used, r->prooflen};
-        *used += r->prooflen;
-    }
-}
-
 static int
 hist_cb(void *ctx, const struct irb_stored *r) {
     struct hist *h = ctx;
 
-    if (h->out->nrecords >= h->limit) {
+    if (h->out->n >= h->limit) {
         return 1;
     }
-    if (wanted(h->b, h->in, h->p, h->channels, r)) {
-        if (h->used + r->envlen + 64 + r->prooflen + 64 > h->cap) {
-            return 1; /* the frame is full: `next` says where to go on */
-        }
-        record_add(h->out, h->buf, &h->used, r);
+    if (wanted(h->b, h->in, h->p, h->channels, r) && records_add(h->out, r) != 0) {
+        return 1; /* the frame is full: `next` says where to go on */
     }
     h->next = r->seq + 1;
     return 0;
@@ -1140,7 +1184,7 @@ static void
 handle_history(struct irb_broker *b, struct irb_conn *c, const struct irb_frame *f) {
     const struct irb_participant *p = NULL;
     struct irb_incident *in = readable(b, c, f, &p);
-    struct irb_frame *out;
+    struct irb_frame *out = &b->loop->rf;
     struct hist h;
     uint64_t from = f->from > 0 ? f->from : 1, until;
     int rc;
@@ -1149,36 +1193,21 @@ handle_history(struct irb_broker *b, struct irb_conn *c, const struct irb_frame 
         return;
     }
     until = (f->present & IRB_BIT(IRB_FI_UNTIL)) && f->until < in->head ? f->until : 0;
-    out = calloc(1, sizeof *out);
-    memset(&h, 0, sizeof h);
-    h.cap = IRB_MAX_FRAME - 64 * 1024;
-    h.buf = malloc(h.cap);
-    if (out == NULL || h.buf == NULL) {
-        send_error(b, &c->peer, f->id, IRBUS_EINTERNAL, "out of memory");
-        goto done;
-    }
-    h.b = b;
-    h.in = in;
-    h.p = p;
-    h.channels = f->channels;
-    h.limit = f->limit;
-    h.out = out;
-    h.next = from;
+    records_reset(&b->loop->recs);
+    h = (struct hist){b, in, p, f->channels, f->limit, &b->loop->recs, from};
     rc = irb_store_scan(b->store, in->id, strlen(in->id), from, until ? until : in->head, hist_cb,
                         &h);
     if (rc != 0) {
         send_error(b, &c->peer, f->id, rc, "cannot read the history");
-        goto done;
+        return;
     }
+    memset(out, 0, offsetof(struct irb_frame, records));
     out->v = 1;
     out->t = IRB_T_HISTORY_RESULT;
     out->id = f->id;
     out->incident = (irb_str){in->id, strlen(in->id)};
     out->next = h.next;
-    send_answer(b, &c->peer, out);
-done:
-    free(h.buf);
-    free(out);
+    answer_sent(b, out, send_records(b, &c->peer, out, &b->loop->recs));
 }
 
 /* The operator's list of recent denials: counts per rule, then the last
@@ -1459,11 +1488,11 @@ struct pump {
     struct irb_conn *c;
     const struct irb_participant *p;
     struct irb_sub *s;
-    struct irb_frame *f; /* the deliver being filled */
-    uint8_t *buf;        /* its records' bytes (IRB_MAX_FRAME) */
-    size_t used;
-    uint64_t bytes; /* their envelope bytes */
-    uint64_t next;  /* where the subscription goes on once f is sent */
+    struct irb_frame *f;  /* the deliver being filled: its fields */
+    struct records *recs; /* and its records */
+    size_t used;          /* their envelopes', signatures' and proofs' bytes */
+    uint64_t bytes;       /* their envelope bytes */
+    uint64_t next;        /* where the subscription goes on once f is sent */
     int gone;
 };
 
@@ -1471,7 +1500,7 @@ static int
 pump_cb(void *ctx, const struct irb_stored *r) {
     struct pump *pu = ctx;
     const struct irb_sub *s = pu->s;
-    uint64_t n = pu->f->nrecords;
+    uint64_t n = pu->recs->n;
 
     if (wanted(pu->b, s->in, pu->p, s->channels, r)) {
         /* Each record takes one credit and one of the connection's queued
@@ -1483,7 +1512,12 @@ pump_cb(void *ctx, const struct irb_stored *r) {
             (n > 0 && pu->used + r->envlen + 64 + r->prooflen > IRB_DELIVER_BYTES)) {
             return 1;
         }
-        record_add(pu->f, pu->buf, &pu->used, r);
+        if (records_add(pu->recs, r) != 0) {
+            /* Only when the frame is full: the first record always fits
+             * (IRB_MAX_ENV is well below IRB_MAX_FRAME). */
+            return 1;
+        }
+        pu->used += r->envlen + 64 + r->prooflen;
         pu->bytes += r->envlen;
     }
     pu->next = r->seq + 1;
@@ -1500,18 +1534,19 @@ pump_sub(struct pump *pu) {
 
     while (s->credit > 0 && s->inflight < IRB_MAX_INFLIGHT_BYTES &&
            pu->c->queued < IRB_CONN_DELIVERIES && s->next <= s->in->head) {
-        memset(f, 0, offsetof(struct irb_frame, records));
+        records_reset(pu->recs);
         pu->used = 0;
         pu->bytes = 0;
         pu->next = s->next;
         (void)irb_store_scan(pu->b->store, s->in->id, strlen(s->in->id), s->next, s->in->head,
                              pump_cb, pu);
-        if (f->nrecords > 0) {
+        if (pu->recs->n > 0) {
+            memset(f, 0, offsetof(struct irb_frame, records));
             f->v = 1;
             f->t = IRB_T_DELIVER;
             f->sub = s->id;
             f->incident = (irb_str){s->in->id, strlen(s->in->id)};
-            rc = send_to(pu->b, &pu->c->peer, f);
+            rc = send_records(pu->b, &pu->c->peer, f, pu->recs);
             if (rc == -EAGAIN) {
                 return; /* its queue is full: resume from s->next later */
             }
@@ -1519,10 +1554,10 @@ pump_sub(struct pump *pu) {
                 pu->gone = 1;
                 return;
             }
-            s->credit -= f->nrecords;
+            s->credit -= pu->recs->n;
             s->inflight += pu->bytes;
-            s->inflight_n += f->nrecords;
-            pu->c->queued += f->nrecords;
+            s->inflight_n += pu->recs->n;
+            pu->c->queued += pu->recs->n;
         }
         if (pu->next == s->next) {
             return; /* nothing read: the store failed, try again later */
@@ -1534,7 +1569,7 @@ pump_sub(struct pump *pu) {
 static void
 pump(struct irb_broker *b) {
     for (size_t i = 0; i < b->nconns;) {
-        struct pump pu = {b, b->conns[i], NULL, NULL, &b->loop->df, b->loop->dbuf, 0, 0, 0, 0};
+        struct pump pu = {b, b->conns[i], NULL, NULL, &b->loop->rf, &b->loop->recs, 0, 0, 0, 0};
         pu.p = conn_participant(b, pu.c);
         if (pu.p == NULL) {
             /* revoked or rotated away: nothing more is delivered */
@@ -1559,7 +1594,7 @@ loop_free(struct irb_loop **lp) {
     struct irb_loop *l = *lp;
 
     if (l != NULL) {
-        free(l->dbuf);
+        free(l->recs.buf);
         free(l->slots);
         free(l);
         *lp = NULL;
@@ -1574,7 +1609,7 @@ irb_broker_run(struct irb_broker *b) {
 
     b->loop = calloc(1, sizeof *b->loop);
     if (b->loop == NULL || (b->loop->slots = calloc(BATCH_MAX, sizeof(struct slot))) == NULL ||
-        (b->loop->dbuf = malloc(IRB_MAX_FRAME)) == NULL ||
+        (b->loop->recs.buf = malloc(IRB_MAX_FRAME)) == NULL ||
         verifier_start(&b->loop->v, verify_threads(b->cfg.verify_threads)) != 0) {
         irb_error("loop_start_failed reason=out_of_memory");
         loop_free(&b->loop);

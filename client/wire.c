@@ -753,16 +753,11 @@ encode_value(struct irb_mp_writer *w, const struct field *fd, const void *obj) {
     }
 }
 
+/* The fields of tab in mask whose index is in [from, to), keys and values. */
 static void
-encode_map(struct irb_mp_writer *w, const struct field *tab, size_t ntab, const void *obj,
-           uint64_t mask) {
-    uint32_t n = 0;
-
-    for (size_t i = 0; i < ntab; i++) {
-        n += (mask >> i) & 1;
-    }
-    irb_mp_write_map(w, n);
-    for (size_t i = 0; i < ntab; i++) {
+encode_fields(struct irb_mp_writer *w, const struct field *tab, size_t from, size_t to,
+              const void *obj, uint64_t mask) {
+    for (size_t i = from; i < to; i++) {
         if (mask & IRB_BIT(i)) {
             irb_mp_write_cstr(w, tab[i].name);
             encode_value(w, &tab[i], obj);
@@ -770,22 +765,94 @@ encode_map(struct irb_mp_writer *w, const struct field *tab, size_t ntab, const 
     }
 }
 
+static uint32_t
+fields_in(uint64_t mask, size_t ntab) {
+    uint32_t n = 0;
+
+    for (size_t i = 0; i < ntab; i++) {
+        n += (mask >> i) & 1;
+    }
+    return n;
+}
+
+static void
+encode_map(struct irb_mp_writer *w, const struct field *tab, size_t ntab, const void *obj,
+           uint64_t mask) {
+    irb_mp_write_map(w, fields_in(mask, ntab));
+    encode_fields(w, tab, 0, ntab, obj, mask);
+}
+
 static long
 writer_result(const struct irb_mp_writer *w) {
     return w->overflow ? IRBUS_ETOOBIG : (long)w->len;
 }
 
+/* The fields frame f has: its type's required ones and the optional ones
+ * it says are present. */
+static uint64_t
+frame_mask(const struct irb_frame *f) {
+    const struct spec *sp = &type_specs[f->t];
+
+    return sp->required | (f->present & sp->optional);
+}
+
 long
 irb_wire_encode(const struct irb_frame *f, uint8_t *buf, size_t cap) {
     struct irb_mp_writer w;
-    const struct spec *sp;
 
     if (f->t >= IRB_T_COUNT) {
         return IRBUS_EINVAL;
     }
-    sp = &type_specs[f->t];
     irb_mp_writer_init(&w, buf, cap);
-    encode_map(&w, frame_fields, IRB_FI_COUNT, f, sp->required | (f->present & sp->optional));
+    encode_map(&w, frame_fields, IRB_FI_COUNT, f, frame_mask(f));
+    return writer_result(&w);
+}
+
+/* The fields of f, a frame of a type that has records: 0, or IRBUS_EINVAL. */
+static int
+records_mask(const struct irb_frame *f, uint64_t *mask) {
+    if (f->t >= IRB_T_COUNT) {
+        return IRBUS_EINVAL;
+    }
+    *mask = frame_mask(f);
+    return *mask & IRB_BIT(IRB_FI_RECORDS) ? 0 : IRBUS_EINVAL;
+}
+
+long
+irb_wire_encode_head(const struct irb_frame *f, uint8_t *buf, size_t cap) {
+    struct irb_mp_writer w;
+    uint64_t mask;
+
+    if (records_mask(f, &mask) != 0 || f->nrecords > IRB_MAX_RECORDS) {
+        return IRBUS_EINVAL;
+    }
+    irb_mp_writer_init(&w, buf, cap);
+    irb_mp_write_map(&w, fields_in(mask, IRB_FI_COUNT));
+    encode_fields(&w, frame_fields, 0, IRB_FI_RECORDS, f, mask);
+    irb_mp_write_cstr(&w, frame_fields[IRB_FI_RECORDS].name);
+    irb_mp_write_array(&w, f->nrecords);
+    return writer_result(&w);
+}
+
+long
+irb_wire_encode_record(const struct irb_record *rec, uint8_t *buf, size_t cap) {
+    struct irb_mp_writer w;
+
+    irb_mp_writer_init(&w, buf, cap);
+    encode_map(&w, record_fields, RI_COUNT, rec, record_present(rec));
+    return writer_result(&w);
+}
+
+long
+irb_wire_encode_tail(const struct irb_frame *f, uint8_t *buf, size_t cap) {
+    struct irb_mp_writer w;
+    uint64_t mask;
+
+    if (records_mask(f, &mask) != 0) {
+        return IRBUS_EINVAL;
+    }
+    irb_mp_writer_init(&w, buf, cap);
+    encode_fields(&w, frame_fields, IRB_FI_RECORDS + 1, IRB_FI_COUNT, f, mask);
     return writer_result(&w);
 }
 

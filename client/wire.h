@@ -303,6 +303,20 @@ int irb_wire_decode_full(const uint8_t *buf, size_t len, struct irb_frame *f, st
 long irb_wire_encode(const struct irb_frame *f, uint8_t *buf, size_t cap);
 long irb_wire_encode_env(const struct irb_env *e, uint8_t *buf, size_t cap);
 
+/*
+ * A frame with records in pieces, for a sender that encodes each record as
+ * it reads it (the broker, from its store, copies a record's bytes once):
+ * head (the fields before the records, and the array header for
+ * f->nrecords), then each record, then tail (the fields after them) are,
+ * end to end, what irb_wire_encode gives for f with those records. The
+ * head does not depend on the records' contents, so it can be encoded last.
+ * Return the length (tail: >= 0), IRBUS_ETOOBIG, or IRBUS_EINVAL when f's
+ * type has no records or f->nrecords is over IRB_MAX_RECORDS.
+ */
+long irb_wire_encode_head(const struct irb_frame *f, uint8_t *buf, size_t cap);
+long irb_wire_encode_record(const struct irb_record *rec, uint8_t *buf, size_t cap);
+long irb_wire_encode_tail(const struct irb_frame *f, uint8_t *buf, size_t cap);
+
 /* Names used on the wire (NULL if out of range). */
 const char *irb_type_name(enum irb_type t);
 const char *irb_kind_name(enum irb_kind k);

@@ -130,6 +130,78 @@ test_dump_escapes(void) {
     CHECK_EQ(irb_wire_dump_env(&e, out, 10), IRBUS_ETOOBIG);
 }
 
+/* A frame with records encoded in pieces (head, each record, tail) is the
+ * frame irb_wire_encode gives, byte for byte, on both sides of msgpack's
+ * fixarray and array16 limits, with and without proofs and a tail. */
+static void
+test_pieces(void) {
+    static const uint32_t counts[] = {1, 15, 16, 17, IRB_MAX_RECORDS};
+    static uint8_t whole[1 << 20], pieces[1 << 20], env[300], sig[64], proof[IRB_MAX_PROOF];
+    uint8_t tail[64];
+    long n, m, k;
+
+    for (size_t i = 0; i < sizeof env; i++) {
+        env[i] = (uint8_t)(i * 7);
+    }
+    memset(sig, 0x5a, sizeof sig);
+    memset(proof, 0xa5, sizeof proof);
+    for (int history = 0; history < 2; history++) {
+        for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
+            memset(&f, 0, sizeof f);
+            f.v = 1;
+            if (history) {
+                f.t = IRB_T_HISTORY_RESULT;
+                f.id = 77;
+                f.next = 123456;
+            } else {
+                f.t = IRB_T_DELIVER;
+                f.sub = 9;
+            }
+            f.incident = (irb_str){"INC-7", 5};
+            f.nrecords = counts[c];
+            for (uint32_t r = 0; r < f.nrecords; r++) {
+                struct irb_record *rec = &f.records[r];
+                rec->seq = 1000 + r;
+                rec->btime = (uint64_t)1795435200000 + r;
+                rec->env = (irb_bin){env, 1 + (r * 37) % sizeof env};
+                rec->sig = (irb_bin){sig, sizeof sig};
+                rec->proof = r % 3 == 0 ? (irb_bin){proof, IRB_MIN_PROOF + 32 * (r % 9)}
+                                        : (irb_bin){NULL, 0};
+            }
+            n = irb_wire_encode(&f, whole, sizeof whole);
+            CHECK(n > 0);
+            m = irb_wire_encode_head(&f, pieces, sizeof pieces);
+            CHECK(m > 0);
+            for (uint32_t r = 0; r < f.nrecords && m > 0; r++) {
+                k = irb_wire_encode_record(&f.records[r], pieces + m, sizeof pieces - (size_t)m);
+                CHECK(k > 0);
+                m = k > 0 ? m + k : -1;
+            }
+            k = irb_wire_encode_tail(&f, tail, sizeof tail);
+            CHECK(k == (history ? 10 : 0)); /* "next": 5 bytes, then a uint32: 5 */
+            if (m > 0 && k >= 0 && (size_t)(m + k) <= sizeof pieces) {
+                memcpy(pieces + m, tail, (size_t)k);
+                m += k;
+            }
+            CHECK_EQ(m, n);
+            CHECK(m == n && n > 0 && memcmp(pieces, whole, (size_t)n) == 0);
+            CHECK_EQ(irb_wire_decode(pieces, (size_t)m, &f), 0);
+            CHECK_EQ(f.nrecords, counts[c]);
+        }
+    }
+    /* Too small a buffer for each piece; a type without records. */
+    CHECK_EQ(irb_wire_encode_head(&f, pieces, 8), IRBUS_ETOOBIG);
+    CHECK_EQ(irb_wire_encode_record(&f.records[0], pieces, 8), IRBUS_ETOOBIG);
+    CHECK_EQ(irb_wire_encode_tail(&f, pieces, 2), IRBUS_ETOOBIG);
+    f.nrecords = IRB_MAX_RECORDS + 1;
+    CHECK_EQ(irb_wire_encode_head(&f, pieces, sizeof pieces), IRBUS_EINVAL);
+    memset(&f, 0, sizeof f);
+    f.v = 1;
+    f.t = IRB_T_OK;
+    CHECK_EQ(irb_wire_encode_head(&f, pieces, sizeof pieces), IRBUS_EINVAL);
+    CHECK_EQ(irb_wire_encode_tail(&f, pieces, sizeof pieces), IRBUS_EINVAL);
+}
+
 int
 main(void) {
     test_ok_bytes();
@@ -138,5 +210,6 @@ main(void) {
     test_classes();
     test_names();
     test_dump_escapes();
+    test_pieces();
     return check_done("test_wire");
 }
