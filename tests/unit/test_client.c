@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <zmq.h>
 
 static irbus_key *
@@ -274,6 +275,7 @@ struct fake {
     void *ctx, *sock;
     char endpoint[128];
     atomic_int stop;
+    atomic_int drop; /* set: close the socket, so the client loses its connection, and end */
     atomic_int credit_total; /* sum of credit granted after subscribe */
     atomic_int credit_frames;
     atomic_ullong last_env_seq;
@@ -533,7 +535,14 @@ fake_main(void *arg) {
     while (!atomic_load(&fk->stop)) {
         zmq_pollitem_t item = {fk->sock, 0, ZMQ_POLLIN, 0};
         zmq_msg_t ident, body;
+        int zero = 0;
 
+        if (atomic_load(&fk->drop)) {
+            zmq_setsockopt(fk->sock, ZMQ_LINGER, &zero, sizeof zero);
+            zmq_close(fk->sock);
+            fk->sock = NULL;
+            break;
+        }
         if (zmq_poll(&item, 1, 50) <= 0) {
             continue;
         }
@@ -595,7 +604,9 @@ fake_close(struct fake *fk, pthread_t th, irbus_client **cp) {
     irbus_client_destroy(cp);
     atomic_store(&fk->stop, 1);
     pthread_join(th, NULL);
-    zmq_close(fk->sock);
+    if (fk->sock != NULL) {
+        zmq_close(fk->sock);
+    }
     zmq_ctx_term(fk->ctx);
     irbus_key_destroy(&fk->key);
 }
@@ -810,6 +821,55 @@ out:
     irbus_key_destroy(&me);
 }
 
+/* The connection lost in the middle of a deliver: irbus_receive hands out
+ * the rest of the deliver it is handing out, then IRBUS_ERESET, once, and
+ * nothing of the delivers that came after it. */
+static void
+test_reset_mid_deliver(void) {
+    static struct fake fk;
+    pthread_t th;
+    irbus_key *me = key_from(0x13);
+    irbus_client *c = NULL;
+    struct irbus_receipt r;
+    struct irbus_publish p = good_publish();
+    irbus_message *m = NULL;
+    uint64_t sub = 0;
+
+    if (fake_open(&fk, &th, me, &c) != 0) {
+        irbus_key_destroy(&me);
+        return;
+    }
+    if (c == NULL) {
+        goto out;
+    }
+    /* The fake's first subscription; a publish gives it an envelope to
+     * deliver, and a delivery (100) that overtakes the receipt. */
+    CHECK_EQ(irbus_subscribe(c, "INC-1", "findings", IRBUS_FROM_START, 1000, &sub), 0);
+    p.incident = "INC-1";
+    CHECK_EQ(irbus_publish(c, &p, &r), 0);
+    CHECK_EQ(irbus_receive(c, 3000, &m), 0);
+    CHECK(m != NULL && m->seq == 100 && m->sub == sub);
+    irbus_message_destroy(&m);
+    /* Delivers 1-2, 3-5 and 6 follow the ok of a second subscription. */
+    CHECK_EQ(irbus_subscribe(c, "INC-1", "findings", IRBUS_FROM_START, 1000, &sub), 0);
+    CHECK_EQ(irbus_receive(c, 3000, &m), 0);
+    CHECK(m != NULL && m->seq == 1 && m->sub == sub);
+    irbus_message_destroy(&m);
+    usleep(200000); /* the later delivers reach the client's socket */
+    atomic_store(&fk.drop, 1);
+    usleep(300000); /* and its monitor hears of the loss */
+    CHECK_EQ(irbus_receive(c, 3000, &m), 0);
+    CHECK(m != NULL && m->seq == 2 && m->sub == sub);
+    irbus_message_destroy(&m);
+    CHECK_EQ(irbus_receive(c, 3000, &m), IRBUS_ERESET);
+    CHECK(m == NULL);
+    CHECK_EQ(irbus_receive(c, 300, &m), IRBUS_ETIMEOUT);
+    CHECK(m == NULL);
+out:
+    fake_close(&fk, th, &c);
+    irbus_key_destroy(&me);
+}
+
 /* Pipelined publishes: answers matched by token whatever their order, kept
  * when they arrive during other calls, the limit, and the client's timeout
  * for an answer that does not come. */
@@ -950,6 +1010,7 @@ main(void) {
     test_receipt_verify();
     test_no_broker();
     test_with_fake_broker();
+    test_reset_mid_deliver();
     test_pipeline();
     return check_done("test_client");
 }
