@@ -6,6 +6,13 @@
  * it prints the message rate the machine could sustain if irbus did only
  * that work.
  *
+ * Beside it, the transport floor: a bare ZeroMQ CURVE DEALER/ROUTER echo
+ * over loopback TCP, 128 messages in flight (IRBUS_PIPELINE_MAX), no
+ * signature, no store. Its CPU per round trip, less the four CURVE boxes
+ * already counted, is what moving a message costs before irbus does
+ * anything; the implied rate with it added says what the machine could
+ * sustain doing irbus's crypto and only the transport it runs on.
+ *
  * Output: CSV lines "ceiling,<metric>,<size>,<value>,<unit>" on stdout,
  * one per measurement; run.sh files them beside the load results.
  *
@@ -16,13 +23,16 @@
  */
 #include <errno.h>
 #include <lmdb.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <zmq.h>
 
 #define MAX_SIZES 8
 
@@ -185,6 +195,135 @@ out:
     return rate;
 }
 
+/* ---- the transport floor ------------------------------------------------ */
+
+#define ECHO_WINDOW 128 /* IRBUS_PIPELINE_MAX */
+
+/* The echo side: a CURVE ROUTER that sends every message back to its
+ * sender, until an empty one, which it echoes too and stops. */
+static void *
+echo_main(void *arg) {
+    void *router = arg;
+    zmq_msg_t id, body;
+    size_t n;
+
+    zmq_msg_init(&id);
+    zmq_msg_init(&body);
+    do {
+        if (zmq_msg_recv(&id, router, 0) < 0 || zmq_msg_recv(&body, router, 0) < 0) {
+            break;
+        }
+        n = zmq_msg_size(&body);
+        if (zmq_msg_send(&id, router, ZMQ_SNDMORE) < 0 || zmq_msg_send(&body, router, 0) < 0) {
+            break;
+        }
+    } while (n > 0);
+    zmq_msg_close(&id);
+    zmq_msg_close(&body);
+    return NULL;
+}
+
+static double
+cpu_us(void) {
+    struct rusage ru;
+
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 +
+           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
+
+/* Round trips per second of `size`-byte messages through a CURVE DEALER
+ * and ROUTER in two ZeroMQ contexts (two I/O threads, as two processes
+ * would have), ECHO_WINDOW in flight; *cpu gets this process's CPU
+ * microseconds per round trip, both sides and their I/O threads. Returns
+ * -1 when a socket cannot be set up. */
+static double
+curve_echo(size_t size, double secs, double *cpu) {
+    char spub[41], ssec[41], cpub[41], csec[41], ep[128];
+    size_t eplen = sizeof ep;
+    void *sctx = zmq_ctx_new(), *cctx = zmq_ctx_new(), *router = NULL, *dealer = NULL;
+    uint8_t *buf = malloc(size);
+    int one = 1, linger = 0, timeout = 10000, started = 0, r;
+    unsigned long n = 0, out = 0;
+    double rate = -1, t0, el = 0, c0;
+    pthread_t th;
+
+    if (sctx == NULL || cctx == NULL || buf == NULL || zmq_curve_keypair(spub, ssec) != 0 ||
+        zmq_curve_keypair(cpub, csec) != 0 || (router = zmq_socket(sctx, ZMQ_ROUTER)) == NULL ||
+        (dealer = zmq_socket(cctx, ZMQ_DEALER)) == NULL ||
+        zmq_setsockopt(router, ZMQ_CURVE_SERVER, &one, sizeof one) != 0 ||
+        zmq_setsockopt(router, ZMQ_CURVE_SECRETKEY, ssec, 40) != 0 ||
+        zmq_setsockopt(router, ZMQ_LINGER, &linger, sizeof linger) != 0 ||
+        zmq_bind(router, "tcp://127.0.0.1:*") != 0 ||
+        zmq_getsockopt(router, ZMQ_LAST_ENDPOINT, ep, &eplen) != 0 ||
+        zmq_setsockopt(dealer, ZMQ_CURVE_SERVERKEY, spub, 40) != 0 ||
+        zmq_setsockopt(dealer, ZMQ_CURVE_PUBLICKEY, cpub, 40) != 0 ||
+        zmq_setsockopt(dealer, ZMQ_CURVE_SECRETKEY, csec, 40) != 0 ||
+        zmq_setsockopt(dealer, ZMQ_LINGER, &linger, sizeof linger) != 0 ||
+        zmq_setsockopt(dealer, ZMQ_RCVTIMEO, &timeout, sizeof timeout) != 0 ||
+        zmq_connect(dealer, ep) != 0 || pthread_create(&th, NULL, echo_main, router) != 0) {
+        goto out;
+    }
+    started = 1;
+    randombytes_buf(buf, size);
+    /* the handshake, before the clock starts */
+    if (zmq_send(dealer, buf, size, 0) < 0 || zmq_recv(dealer, buf, size, 0) < 0) {
+        goto stop;
+    }
+    c0 = cpu_us();
+    t0 = now_s();
+    for (; out < ECHO_WINDOW; out++) {
+        if (zmq_send(dealer, buf, size, 0) < 0) {
+            goto stop;
+        }
+    }
+    while (out > 0) {
+        if (zmq_recv(dealer, buf, size, 0) < 0) {
+            goto stop;
+        }
+        n++;
+        out--;
+        if (el < secs) {
+            if (zmq_send(dealer, buf, size, 0) < 0) {
+                goto stop;
+            }
+            out++;
+            el = now_s() - t0;
+        }
+    }
+    el = now_s() - t0;
+    *cpu = (cpu_us() - c0) / (double)n;
+    rate = (double)n / el;
+stop:
+    /* The echo stops after an empty message; what is still in flight comes
+     * back before it. A timeout or error ends the echo's blocking calls. */
+    r = zmq_send(dealer, "", 0, 0);
+    while (r >= 0 && (r = zmq_recv(dealer, buf, size, 0)) > 0) {
+    }
+    if (r < 0) {
+        rate = -1;
+        zmq_ctx_shutdown(sctx);
+    }
+out:
+    if (started) {
+        pthread_join(th, NULL);
+    }
+    if (dealer != NULL) {
+        zmq_close(dealer);
+    }
+    if (router != NULL) {
+        zmq_close(router);
+    }
+    if (cctx != NULL) {
+        zmq_ctx_term(cctx);
+    }
+    if (sctx != NULL) {
+        zmq_ctx_term(sctx);
+    }
+    free(buf);
+    return rate;
+}
+
 _Noreturn static void
 usage(void) {
     fprintf(stderr, "usage: ceiling [-d DIR] [-t SECONDS] [-s SIZES] [-n FANOUT]\n");
@@ -194,7 +333,7 @@ usage(void) {
 int
 main(int argc, char **argv) {
     const char *base = getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp";
-    double secs = 0.5, us[MAX_SIZES][OP_NODE + 1];
+    double secs = 0.5, us[MAX_SIZES][OP_NODE + 1], echo_us[MAX_SIZES];
     size_t sizes[MAX_SIZES] = {256, 4096, 65536}, nsizes = 3;
     unsigned fanout = 1;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -253,6 +392,15 @@ main(int argc, char **argv) {
         }
     }
     for (size_t i = 0; i < nsizes; i++) {
+        double rt = curve_echo(sizes[i], secs * 2, &echo_us[i]);
+        if (rt < 0) {
+            fprintf(stderr, "ceiling: the CURVE echo failed at %zu bytes\n", sizes[i]);
+            return 1;
+        }
+        printf("ceiling,curve_echo_round_trips_per_s,%zu,%.0f,msg/s\n", sizes[i], rt);
+        printf("ceiling,curve_echo_cpu_per_round_trip,%zu,%.3f,us\n", sizes[i], echo_us[i]);
+    }
+    for (size_t i = 0; i < nsizes; i++) {
         for (size_t j = 0; j < sizeof per_commit / sizeof per_commit[0]; j++) {
             double commits = 0, bpm = 0;
             double r = lmdb_rate(dir, sizes[i], per_commit[j], secs * 2, &commits, &bpm);
@@ -292,7 +440,7 @@ main(int argc, char **argv) {
      */
     for (size_t i = 0; i < nsizes; i++) {
         double sign = us[i][OP_SIGN32], verify = us[i][OP_VERIFY32], hash = us[i][OP_BLAKE2B];
-        double box = us[i][OP_BOX], node = us[i][OP_NODE], n = fanout, b = SIGN_BATCH;
+        double box = us[i][OP_BOX], node = us[i][OP_NODE], n = fanout, b = SIGN_BATCH, moved;
         double whole = 2 * sign / b + (2 + n) * verify / b + (2 + n) * hash +
                        (4 + (2 + n) * (LEVELS + 1)) * node + (2 + 2 * n) * box;
         double broker =
@@ -301,6 +449,11 @@ main(int argc, char **argv) {
                SIGN_BATCH, sizes[i], (double)ncpu * 1e6 / whole);
         printf("ceiling,implied_broker_thread_msgs_per_s_fanout%u_batch%d,%zu,%.0f,msg/s\n", fanout,
                SIGN_BATCH, sizes[i], 1e6 / broker);
+        /* The transport: one message in and one out per subscriber, each
+         * half an echo round trip less its two boxes (counted above). */
+        moved = (1 + n) * (echo_us[i] - 4 * box) / 2;
+        printf("ceiling,implied_box_transport_msgs_per_s_fanout%u_batch%d,%zu,%.0f,msg/s\n", fanout,
+               SIGN_BATCH, sizes[i], (double)ncpu * 1e6 / (whole + (moved > 0 ? moved : 0)));
     }
     if (rmdir(dir) != 0) {
         fprintf(stderr, "ceiling: rmdir %s: %s\n", dir, strerror(errno));

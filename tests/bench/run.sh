@@ -205,7 +205,9 @@ write_table() {
     echo "broker's share. The _batch64 lines: the same with batch signatures in full batches of 64"
     echo "(schema/protocol.md 7.6: one signature and one verification per batch and signer, a leaf"
     echo "and a node of a tree and a walk of seven nodes per message), which pipelined publishers use; synchronous"
-    echo "ones sign alone. Measured irbus W1/W2/W3 1→1 msg/s for comparison:"
+    echo "ones sign alone. curve_echo: a bare CURVE DEALER/ROUTER echo, 128 in flight;"
+    echo "implied_box_transport: the _batch64 crypto plus that echo's cost per message moved (less its"
+    echo "boxes): one move in and one out per subscriber. Measured irbus W1/W2/W3 1→1 msg/s for comparison:"
     echo
     awk -F, 'FNR > 1 && $1 == "irbus" && $3 ~ /^w[123]_.*_1x1-/ { split($3, c, "-"); print "- " c[1] " (" $2 "): " $15 " msg/s" }' \
         "$OUT/results.csv"
