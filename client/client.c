@@ -594,9 +594,13 @@ check_reset(irbus_client *c) {
  * (irbus_publish_send, irbus_publish_result): at most once a millisecond.
  * Looking at the monitor costs a system call even when it holds nothing
  * (libzmq processes its commands first), about 7 % of a pipelined
- * publisher's time when done on every call. A loss is still noticed
- * before ZeroMQ connects again (100 ms later), and at once by any call
- * that waits: those watch the monitor. */
+ * publisher's time when done on every call. A loss is noticed by the first
+ * such call in the next millisecond, long before ZeroMQ connects again
+ * (ZMQ_RECONNECT_IVL, 100 ms), and at once by any call that waits: those
+ * watch the monitor. A publish sent in between is settled IRBUS_ERESET
+ * with the others, as one sent just before the monitor heard of the loss
+ * always could be; ZeroMQ may still send it on the new connection, so
+ * whether it was stored, history tells (irbus.h). */
 static void
 check_reset_soon(irbus_client *c) {
     int64_t now = now_monotonic_ms();
