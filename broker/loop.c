@@ -102,10 +102,20 @@ struct slot {
     struct irb_env e;
 };
 
-/* The verification threads. The loop thread publishes a list of slots and a
- * new generation; every thread (the loop's too) takes slots off the list by
- * an atomic index until none is left; the loop waits until each thread has
- * reported that it found the list empty. */
+/* The verification threads. The loop thread publishes a list of slots, cut
+ * into units, and a new generation; every thread (the loop's too) takes
+ * units off the list by an atomic index until none is left; the loop waits
+ * until each thread has reported that it found the list empty.
+ *
+ * A unit is a run of slots under one batch signature (a publisher's batch
+ * arrives together), cut where its envelopes pass UNIT_BYTES, or a slot
+ * alone. A thread verifies a batch signature once (its cache), so a batch
+ * of small messages costs one Ed25519 verification, not one for each
+ * thread that meets some of its items, and no thread is woken for it; a
+ * batch of large ones is still spread, since hashing the envelopes is then
+ * the greater cost. */
+#define UNIT_BYTES (64u << 10)
+_Static_assert(BATCH_MAX <= UINT8_MAX, "a unit's first slot fits its index");
 struct verifier;
 /* A verifying thread, with the batch signatures it has verified. */
 struct worker {
@@ -123,7 +133,8 @@ struct verifier {
     size_t finished;
     int quit;
     struct slot **work;
-    size_t nwork;
+    uint8_t unit[BATCH_MAX + 1]; /* unit k: work[unit[k]] .. work[unit[k + 1] - 1] */
+    size_t nunits;
     atomic_size_t next;
 };
 
@@ -184,11 +195,37 @@ verify_slot(struct slot *s, struct irb_seal_cache *seals) {
 static void
 verify_some(struct worker *w) {
     struct verifier *v = w->v;
-    size_t i;
+    size_t k;
 
-    while ((i = atomic_fetch_add(&v->next, 1)) < v->nwork) {
-        verify_slot(v->work[i], &w->seals);
+    while ((k = atomic_fetch_add(&v->next, 1)) < v->nunits) {
+        for (size_t i = v->unit[k]; i < v->unit[k + 1]; i++) {
+            verify_slot(v->work[i], &w->seals);
+        }
     }
+}
+
+/* Do slots a and b carry the same batch signature of the same key? */
+static int
+same_seal(const struct slot *a, const struct slot *b) {
+    return a->f.proof.len > 0 && b->f.proof.len > 0 && memcmp(a->pk, b->pk, 32) == 0 &&
+           memcmp(a->f.sig.p, b->f.sig.p, 64) == 0;
+}
+
+/* Cut work[0..n) into units (see struct verifier). */
+static void
+units_make(struct verifier *v, struct slot **work, size_t n) {
+    size_t bytes = 0;
+
+    v->nunits = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = work[i]->f.env.len;
+        if (i == 0 || !same_seal(work[i - 1], work[i]) || bytes + len > UNIT_BYTES) {
+            v->unit[v->nunits++] = (uint8_t)i;
+            bytes = 0;
+        }
+        bytes += len;
+    }
+    v->unit[v->nunits] = (uint8_t)n;
 }
 
 static void *
@@ -221,7 +258,8 @@ static void
 verify_all(struct verifier *v, struct slot **work, size_t n) {
     struct worker *self = &v->w[IRB_VERIFY_MAX];
 
-    if (v->nth == 0 || n < 2) {
+    units_make(v, work, n);
+    if (v->nth == 0 || v->nunits < 2) {
         for (size_t i = 0; i < n; i++) {
             verify_slot(work[i], &self->seals);
         }
@@ -229,7 +267,6 @@ verify_all(struct verifier *v, struct slot **work, size_t n) {
     }
     pthread_mutex_lock(&v->mu);
     v->work = work;
-    v->nwork = n;
     atomic_store(&v->next, 0);
     v->finished = 0;
     v->gen++;
